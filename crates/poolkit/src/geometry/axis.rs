@@ -1,0 +1,425 @@
+//! One spatial axis of a plan: where each output's window starts, which inputs it taps,
+//! and how many of them an average divides by.
+
+use crate::error::{bail, Result};
+
+/// How an axis maps outputs to input windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AxisMode {
+    /// A sliding window: output `o` taps `o*stride - pad_begin + t*dilation` for `t < kernel`.
+    Window {
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+        pad_begin: usize,
+        pad_end: usize,
+    },
+    /// PyTorch adaptive pooling: output `o` covers `[floor(o*in/out), ceil((o+1)*in/out))`.
+    Adaptive,
+}
+
+/// A resolved spatial axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AxisPlan {
+    /// Input extent.
+    pub input: usize,
+    /// Output extent.
+    pub output: usize,
+    /// The mapping from outputs to windows.
+    pub mode: AxisMode,
+}
+
+/// The unclipped window of one output on one axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AxisWindow {
+    /// Input position of the first tap; negative inside the begin padding.
+    pub start: isize,
+    /// Number of taps.
+    pub taps: usize,
+    /// Distance between taps.
+    pub dilation: usize,
+}
+
+impl AxisWindow {
+    /// Input position of tap `t`.
+    #[inline]
+    pub fn tap(&self, t: usize) -> isize {
+        self.start + (t * self.dilation) as isize
+    }
+}
+
+/// What the caller asked for on one axis, before resolution.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AxisRequest {
+    pub axis: usize,
+    pub input: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub dilation: usize,
+    pub pads: AxisPads,
+    pub ceil_mode: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AxisPads {
+    Explicit(usize, usize),
+    SameUpper,
+    SameLower,
+}
+
+impl AxisPlan {
+    /// Resolves a sliding-window axis: output size and the padding actually used.
+    pub(crate) fn resolve_window(r: AxisRequest) -> Result<AxisPlan> {
+        let AxisRequest {
+            axis,
+            input,
+            kernel,
+            stride,
+            dilation,
+            ..
+        } = r;
+        if kernel == 0 {
+            bail!(
+                InvalidParameter,
+                "kernel 0 on axis {axis}: kernel sizes must be positive"
+            );
+        }
+        if stride == 0 {
+            bail!(
+                InvalidParameter,
+                "stride 0 on axis {axis}: strides must be positive"
+            );
+        }
+        if dilation == 0 {
+            bail!(
+                InvalidParameter,
+                "dilation 0 on axis {axis}: dilations must be positive"
+            );
+        }
+        let span = (kernel - 1)
+            .checked_mul(dilation)
+            .and_then(|v| v.checked_add(1))
+            .ok_or_else(|| overflow(axis, "effective kernel (kernel-1)*dilation+1"))?;
+        let (output, pad_begin, pad_end) = match r.pads {
+            AxisPads::Explicit(pb, pe) => {
+                let padded = input
+                    .checked_add(pb)
+                    .and_then(|v| v.checked_add(pe))
+                    .ok_or_else(|| overflow(axis, "padded input"))?;
+                if padded < span {
+                    bail!(
+                        EmptyOutput,
+                        "axis {axis}: padded input {input}+{pb}+{pe} = {padded} is smaller than the \
+                         effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 = {span}, \
+                         so no window fits"
+                    );
+                }
+                let room = padded - span;
+                let mut out = if r.ceil_mode {
+                    room.div_ceil(stride) + 1
+                } else {
+                    room / stride + 1
+                };
+                // A ceil-mode window that would start inside the end padding is dropped.
+                if r.ceil_mode && (out - 1) * stride >= input + pb {
+                    out -= 1;
+                }
+                (out, pb, pe)
+            }
+            AxisPads::SameUpper | AxisPads::SameLower => {
+                let out = input.div_ceil(stride);
+                let needed = (out.max(1) - 1)
+                    .checked_mul(stride)
+                    .and_then(|v| v.checked_add(span))
+                    .ok_or_else(|| overflow(axis, "SAME padding"))?;
+                let total = needed.saturating_sub(input);
+                let small = total / 2;
+                let large = total - small;
+                match r.pads {
+                    AxisPads::SameUpper => (out, small, large),
+                    _ => (out, large, small),
+                }
+            }
+        };
+        if output == 0 {
+            bail!(EmptyOutput, "axis {axis}: input extent 0 leaves no output");
+        }
+        let plan = AxisPlan {
+            input,
+            output,
+            mode: AxisMode::Window {
+                kernel,
+                stride,
+                dilation,
+                pad_begin,
+                pad_end,
+            },
+        };
+        for o in [0, output - 1] {
+            if plan.in_bounds_taps(o) == 0 {
+                let w = plan.window(o);
+                bail!(
+                    EmptyOutput,
+                    "axis {axis}: output {o}'s window (taps at {}..={} step {dilation}) lies wholly in \
+                     padding: padding must leave every window at least one input element",
+                    w.start,
+                    w.tap(kernel - 1)
+                );
+            }
+        }
+        if dilation > 1 {
+            // With dilation, a window in the middle may also skip every input element.
+            if let Some(o) = (0..output).find(|&o| plan.in_bounds_taps(o) == 0) {
+                let w = plan.window(o);
+                bail!(
+                    EmptyOutput,
+                    "axis {axis}: output {o}'s window (taps at {}..={} step {dilation}) has no tap \
+                     inside the input: padding must leave every window at least one input element",
+                    w.start,
+                    w.tap(kernel - 1)
+                );
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Resolves an adaptive axis.
+    pub(crate) fn resolve_adaptive(axis: usize, input: usize, output: usize) -> Result<AxisPlan> {
+        if output == 0 {
+            bail!(
+                InvalidParameter,
+                "output size 0 on axis {axis}: adaptive output sizes must be positive"
+            );
+        }
+        if input == 0 {
+            bail!(
+                EmptyOutput,
+                "axis {axis}: adaptive pooling of an empty axis has no values to pool"
+            );
+        }
+        input
+            .checked_mul(output)
+            .ok_or_else(|| overflow(axis, "adaptive window bounds"))?;
+        Ok(AxisPlan {
+            input,
+            output,
+            mode: AxisMode::Adaptive,
+        })
+    }
+
+    /// Resolves a global axis: one window spanning the whole input.
+    pub(crate) fn resolve_global(axis: usize, input: usize) -> Result<AxisPlan> {
+        if input == 0 {
+            bail!(
+                EmptyOutput,
+                "axis {axis}: global pooling of an empty axis has no values to pool"
+            );
+        }
+        Ok(AxisPlan {
+            input,
+            output: 1,
+            mode: AxisMode::Window {
+                kernel: input,
+                stride: 1,
+                dilation: 1,
+                pad_begin: 0,
+                pad_end: 0,
+            },
+        })
+    }
+
+    /// The unclipped window of output `o`.
+    #[inline]
+    pub fn window(&self, o: usize) -> AxisWindow {
+        match self.mode {
+            AxisMode::Window {
+                kernel,
+                stride,
+                dilation,
+                pad_begin,
+                ..
+            } => AxisWindow {
+                start: (o * stride) as isize - pad_begin as isize,
+                taps: kernel,
+                dilation,
+            },
+            AxisMode::Adaptive => {
+                let start = o * self.input / self.output;
+                let end = ((o + 1) * self.input).div_ceil(self.output);
+                AxisWindow {
+                    start: start as isize,
+                    taps: end - start,
+                    dilation: 1,
+                }
+            }
+        }
+    }
+
+    /// Input positions read by output `o`, in increasing order.
+    pub fn taps(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+        let w = self.window(o);
+        let input = self.input as isize;
+        (0..w.taps)
+            .map(move |t| w.tap(t))
+            .filter(move |&p| p >= 0 && p < input)
+            .map(|p| p as usize)
+    }
+
+    /// Number of input positions read by output `o`.
+    pub fn in_bounds_taps(&self, o: usize) -> usize {
+        self.taps(o).count()
+    }
+
+    /// Number of taps of output `o` inside `[-pad_begin, input + pad_end)`: the divisor
+    /// factor of `count_include_pad` (the ceil-mode overhang past the end padding never counts).
+    pub fn padded_taps(&self, o: usize) -> usize {
+        match self.mode {
+            AxisMode::Window {
+                pad_begin, pad_end, ..
+            } => {
+                let w = self.window(o);
+                let (lo, hi) = (-(pad_begin as isize), (self.input + pad_end) as isize);
+                (0..w.taps)
+                    .map(|t| w.tap(t))
+                    .filter(|&p| p >= lo && p < hi)
+                    .count()
+            }
+            AxisMode::Adaptive => self.in_bounds_taps(o),
+        }
+    }
+
+    /// `(pad_begin, pad_end)` for window axes, zeros for adaptive ones.
+    pub fn pads(&self) -> (usize, usize) {
+        match self.mode {
+            AxisMode::Window {
+                pad_begin, pad_end, ..
+            } => (pad_begin, pad_end),
+            AxisMode::Adaptive => (0, 0),
+        }
+    }
+}
+
+fn overflow(axis: usize, what: &str) -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::Overflow,
+        format!("axis {axis}: {what} overflows usize"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(
+        input: usize,
+        k: usize,
+        s: usize,
+        d: usize,
+        pb: usize,
+        pe: usize,
+        ceil: bool,
+    ) -> Result<AxisPlan> {
+        AxisPlan::resolve_window(AxisRequest {
+            axis: 0,
+            input,
+            kernel: k,
+            stride: s,
+            dilation: d,
+            pads: AxisPads::Explicit(pb, pe),
+            ceil_mode: ceil,
+        })
+    }
+
+    fn same(input: usize, k: usize, s: usize, d: usize, upper: bool) -> AxisPlan {
+        AxisPlan::resolve_window(AxisRequest {
+            axis: 0,
+            input,
+            kernel: k,
+            stride: s,
+            dilation: d,
+            pads: if upper {
+                AxisPads::SameUpper
+            } else {
+                AxisPads::SameLower
+            },
+            ceil_mode: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn output_sizes_table() {
+        // (input, kernel, stride, dilation, pad_begin, pad_end, ceil) -> output
+        let table = [
+            ((6, 2, 2, 1, 0, 0, false), 3),
+            ((14, 2, 2, 1, 0, 0, false), 7),
+            ((112, 3, 2, 1, 1, 1, false), 56),
+            ((5, 2, 2, 1, 0, 0, false), 2),
+            ((5, 2, 2, 1, 0, 0, true), 3),
+            ((4, 3, 2, 1, 0, 0, true), 2),
+            ((32, 2, 2, 2, 0, 0, false), 15),
+        ];
+        for ((i, k, s, d, pb, pe, c), want) in table {
+            assert_eq!(
+                window(i, k, s, d, pb, pe, c).unwrap().output,
+                want,
+                "{:?}",
+                (i, k, s, d, pb, pe, c)
+            );
+        }
+    }
+
+    #[test]
+    fn ceil_mode_last_window_starting_in_padding_is_dropped() {
+        // in 5, k 2, s 2, pad 1/1: ceil((5+2-2)/2)+1 = 4, but window 3 starts at 6-1 = 5 >= in.
+        assert_eq!(window(5, 2, 2, 1, 1, 1, true).unwrap().output, 3);
+    }
+
+    #[test]
+    fn same_padding_puts_odd_pixel_by_mode() {
+        let up = same(5, 2, 1, 1, true);
+        assert_eq!((up.output, up.pads()), (5, (0, 1)));
+        let low = same(5, 2, 1, 1, false);
+        assert_eq!((low.output, low.pads()), (5, (1, 0)));
+        // Dilation enters the total: k 3, d 2 -> span 5, in 7, s 2 -> out 4, total (3*2+5)-7 = 4.
+        assert_eq!(same(7, 3, 2, 2, true).pads(), (2, 2));
+    }
+
+    #[test]
+    fn count_include_pad_excludes_ceil_overhang() {
+        let a = window(5, 3, 2, 1, 1, 1, true).unwrap();
+        assert_eq!(a.output, 3);
+        assert_eq!(a.padded_taps(0), 3);
+        // last window taps 3,4,5: 5 is the end padding (counts); nothing past it.
+        assert_eq!(a.padded_taps(2), 3);
+        let b = window(6, 3, 2, 1, 0, 0, true).unwrap();
+        // taps 4,5,6: 6 is overhang, never counted.
+        assert_eq!((b.output, b.padded_taps(2), b.in_bounds_taps(2)), (3, 2, 2));
+    }
+
+    #[test]
+    fn adaptive_windows_follow_pytorch() {
+        let a = AxisPlan::resolve_adaptive(0, 10, 3).unwrap();
+        let spans: Vec<_> = (0..3).map(|o| a.taps(o).collect::<Vec<_>>()).collect();
+        assert_eq!(
+            spans,
+            vec![vec![0, 1, 2, 3], vec![3, 4, 5, 6], vec![6, 7, 8, 9]]
+        );
+    }
+
+    #[test]
+    fn errors_name_value_and_rule() {
+        assert_eq!(
+            window(4, 2, 0, 1, 0, 0, false).unwrap_err().message(),
+            "stride 0 on axis 0: strides must be positive"
+        );
+        assert!(window(1, 3, 1, 1, 0, 0, false)
+            .unwrap_err()
+            .message()
+            .contains("no window fits"));
+        assert!(window(4, 2, 1, 1, 3, 0, false)
+            .unwrap_err()
+            .message()
+            .contains("wholly in padding"));
+    }
+}

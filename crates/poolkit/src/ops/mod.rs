@@ -1,0 +1,13 @@
+//! Safe public entry points: check a call against its plan, then run the pooling.
+//!
+//! Each operation comes as an allocating call and an `_into` call that writes a caller's
+//! buffer. Shapes are checked here, once; everything below trusts them.
+
+mod checks;
+mod forward;
+mod roi;
+mod unpool;
+
+pub use forward::{max_pool_with_indices, max_pool_with_indices_into, pool, pool_into};
+pub use roi::{max_roi_pool, max_roi_pool_into};
+pub use unpool::{max_unpool, max_unpool_into};

@@ -1,0 +1,12 @@
+//! The obviously-correct implementation: plain loops over every output and every tap,
+//! arithmetic in `f64`. It is the oracle every fast path is tested against.
+
+mod odometer;
+mod pool;
+mod roi;
+mod unpool;
+
+pub use odometer::for_each_index;
+pub use pool::pool_forward;
+pub use roi::max_roi_pool_forward;
+pub use unpool::max_unpool_forward;
