@@ -78,6 +78,7 @@ mod indices;
 pub mod interop;
 mod ops;
 pub mod reference;
+pub mod teach;
 mod tensor;
 
 pub use element::{DType, Element};

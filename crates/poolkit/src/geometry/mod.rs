@@ -6,7 +6,7 @@
 
 mod axis;
 mod padding;
-mod plan;
+pub(crate) mod plan;
 mod spec;
 
 pub use axis::{AxisMode, AxisPlan, AxisWindow};
