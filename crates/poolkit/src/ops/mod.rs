@@ -3,11 +3,16 @@
 //! Each operation comes as an allocating call and an `_into` call that writes a caller's
 //! buffer. Shapes are checked here, once; everything below trusts them.
 
+mod backward;
 mod checks;
 mod forward;
 mod roi;
 mod unpool;
 
+pub use backward::{
+    max_pool_backward_from_indices, max_roi_pool_backward, max_unpool_backward, pool_backward,
+    pool_backward_into,
+};
 pub use forward::{max_pool_with_indices, max_pool_with_indices_into, pool, pool_into};
 pub use roi::{max_roi_pool, max_roi_pool_into};
 pub use unpool::{max_unpool, max_unpool_into};

@@ -1,0 +1,114 @@
+//! Backward passes: the gradient of every pooling operator with respect to its input.
+//!
+//! The same plan drives forward and backward. Every gradient is deterministic: contributions
+//! to each input are summed in row-major output order (an ordered scatter) in `f64` and
+//! rounded once, so the bits never depend on the run or the thread count.
+
+use super::checks::{reduction_supports, same_shape};
+use crate::element::Element;
+use crate::error::{bail, Result};
+use crate::geometry::{PoolPlan, Reduction, RoiPlan, UnpoolPlan};
+use crate::indices::IndexConvention;
+use crate::reference;
+use crate::tensor::{Tensor, TensorView};
+
+fn grad_output_shape(got: &[usize], want: &[usize]) -> Result<()> {
+    if got != want {
+        bail!(
+            ShapeMismatch,
+            "grad_output has shape {got:?} but the forward output has shape {want:?}: the upstream \
+             gradient must have the output's shape"
+        );
+    }
+    Ok(())
+}
+
+/// The input gradient of `pool(plan, input)` for the upstream gradient `grad_output`.
+///
+/// Max pooling recomputes each window's argmax (first maximum, first NaN) and routes the
+/// gradient there; overlapping windows add up. Average spreads `dy / divisor` over each
+/// window's in-bounds inputs. Lp gives `sign(x) · |x|^(p-1) / y^(p-1) · dy`, 0 where `y = 0`.
+///
+/// ```
+/// use poolkit::{pool_backward, Layout, PoolPlan, PoolSpec, TensorView, WindowSpec};
+/// let x = [1.0f32, 3.0, 2.0, 0.0];
+/// let plan = PoolPlan::new(&PoolSpec::max(WindowSpec::new(&[2])), &[1, 1, 4], Layout::ChannelsFirst)?;
+/// let dy = [10.0f32, 20.0];
+/// let dx = pool_backward(&plan, &TensorView::new(&x, &[1, 1, 4])?, &TensorView::new(&dy, &[1, 1, 2])?)?;
+/// assert_eq!(dx.data(), &[0.0, 10.0, 20.0, 0.0]);
+/// # Ok::<(), poolkit::Error>(())
+/// ```
+pub fn pool_backward<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    grad_output: &TensorView<T>,
+) -> Result<Tensor<T>> {
+    let mut dx = vec![T::ZERO; plan.input_len()];
+    pool_backward_into(plan, input, grad_output, &mut dx)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
+
+/// [`pool_backward`] into a caller's contiguous buffer of `plan.input_shape()`.
+pub fn pool_backward_into<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    grad_output: &TensorView<T>,
+    grad_input: &mut [T],
+) -> Result<()> {
+    same_shape("input", input.shape(), plan.input_shape())?;
+    grad_output_shape(grad_output.shape(), plan.output_shape())?;
+    super::checks::buffer_len("grad_input", grad_input.len(), plan.input_shape())?;
+    reduction_supports::<T>(plan.reduction())?;
+    reference::pool_backward(plan, input, grad_output, grad_input);
+    Ok(())
+}
+
+/// The input gradient of max pooling from the forward pass's `indices` (no input needed).
+pub fn max_pool_backward_from_indices<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+) -> Result<Tensor<T>> {
+    if plan.reduction() != Reduction::Max {
+        bail!(
+            InvalidParameter,
+            "backward from indices for {:?} pooling: only max pooling has argmax indices",
+            plan.reduction()
+        );
+    }
+    grad_output_shape(grad_output.shape(), plan.output_shape())?;
+    same_shape("indices", indices.shape(), plan.output_shape())?;
+    let mut dx = vec![T::ZERO; plan.input_len()];
+    reference::max_pool_backward_from_indices(plan, grad_output, indices, convention, &mut dx)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
+
+/// The input gradient of max-unpooling: `dy` gathered through the indices.
+pub fn max_unpool_backward<T: Element>(
+    plan: &UnpoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+) -> Result<Tensor<T>> {
+    grad_output_shape(grad_output.shape(), plan.output_shape())?;
+    same_shape("indices", indices.shape(), plan.input_shape())?;
+    let mut dx = vec![T::ZERO; plan.input_shape().iter().product()];
+    reference::max_unpool_backward(plan, grad_output, indices, convention, &mut dx)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
+
+/// The input gradient of max RoI pooling: each bin's `dy` goes to its argmax.
+pub fn max_roi_pool_backward<T: Element>(
+    plan: &RoiPlan,
+    input: &TensorView<T>,
+    rois: &TensorView<T>,
+    grad_output: &TensorView<T>,
+) -> Result<Tensor<T>> {
+    same_shape("input", input.shape(), plan.input_shape())?;
+    same_shape("rois", rois.shape(), &[plan.num_rois(), 5])?;
+    grad_output_shape(grad_output.shape(), plan.output_shape())?;
+    let mut dx = vec![T::ZERO; plan.input_shape().iter().product()];
+    reference::max_roi_pool_backward(plan, input, rois, grad_output, &mut dx)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
