@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test poolkit has, on a fresh machine too: installs what the tests need
+# (Debian's chromium for the browser tests, npm packages, the ONNX conformance data),
+# then checks formatting, lints, the Rust test suites and the explorer in a real browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "ONNX conformance data (onnx 1.22.0 wheel, pooling cases only)"
+scripts/fetch-onnx-data.sh
+
+step "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (library, conformance, properties, gradients, CLI, explorer API)"
+cargo test --workspace --locked
+
+if [ -x crates/poolkit-explorer/e2e/run.sh ]; then
+    step "explorer in headless Chromium"
+    crates/poolkit-explorer/e2e/run.sh
+fi
+
+step "all tests passed"
