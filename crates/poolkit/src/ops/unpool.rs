@@ -12,6 +12,12 @@ use crate::tensor::{Tensor, TensorView};
 ///
 /// Indices are flat offsets into the *requested output* in the given convention (PyTorch's
 /// and ONNX Runtime's reading). An index outside the output is an error naming it.
+///
+/// With an explicit output shape this departs from the ONNX reference implementation, which
+/// scatters into the *inferred* shape and zero-pads that to the requested one (its test
+/// `test_maxunpool_export_with_output_shape` expects so). An index from a max pool is an
+/// offset into that pool's input, and an explicit output shape exists to restore exactly
+/// that input (e.g. an odd extent the inferred shape misses), so the offsets are read in it.
 pub fn max_unpool<T: Element>(
     plan: &UnpoolPlan,
     input: &TensorView<T>,
