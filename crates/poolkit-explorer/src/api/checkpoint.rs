@@ -1,0 +1,145 @@
+//! Shapes and the seed's checkpoint: the output shape of any feature-map shape under the
+//! current settings, with the formula and its numbers, and the checkpoint question
+//! ("[14, 14, 32] through 2×2/s2 max pooling?") checked against the library.
+
+use super::error::ApiError;
+use super::settings::Settings;
+use poolkit::teach::explain_output_shape;
+use poolkit::{output_shape_in_format, PoolSpec, WindowSpec};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The seed's checkpoint question.
+const CHECKPOINT_SHAPE: [usize; 3] = [14, 14, 32];
+const CHECKPOINT_FORMAT: &str = "hwc";
+/// Largest extent accepted on one axis of a shape question.
+const MAX_EXTENT: usize = 1_000_000;
+
+/// `{"shape": [14, 14, 32], "format": "hwc", "settings": {...}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeRequest {
+    pub shape: Vec<usize>,
+    #[serde(default = "default_format")]
+    pub format: String,
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+fn default_format() -> String {
+    CHECKPOINT_FORMAT.to_string()
+}
+
+/// `{"answer": "7, 7, 32"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointRequest {
+    pub answer: String,
+}
+
+/// `POST /api/shape`: output shape and per-axis formulas.
+pub fn shape(request: ShapeRequest) -> Result<Value, ApiError> {
+    request.settings.validate()?;
+    if let Some(&big) = request.shape.iter().find(|&&d| d > MAX_EXTENT) {
+        return Err(ApiError::field(
+            "shape",
+            format!("shape extent {big}: extents here are at most {MAX_EXTENT}"),
+        ));
+    }
+    let spec = request.settings.operator_spec();
+    explained(&spec, &request.shape, &request.format)
+}
+
+/// `POST /api/checkpoint`: is the answer the library's output shape?
+pub fn checkpoint(request: CheckpointRequest) -> Result<Value, ApiError> {
+    let answer = parse_shape(&request.answer)?;
+    let spec = PoolSpec::max(WindowSpec::new(&[2, 2]).strides(&[2, 2]));
+    let mut v = explained(&spec, &CHECKPOINT_SHAPE, CHECKPOINT_FORMAT)?;
+    let expected = output_shape_in_format(&spec, &CHECKPOINT_SHAPE, CHECKPOINT_FORMAT)?;
+    v["answer"] = json!(answer);
+    v["correct"] = json!(answer == expected);
+    v["question"] = json!({ "shape": CHECKPOINT_SHAPE, "format": CHECKPOINT_FORMAT, "kernel": [2, 2], "stride": [2, 2] });
+    Ok(v)
+}
+
+fn explained(spec: &PoolSpec, shape: &[usize], format: &str) -> Result<Value, ApiError> {
+    let output = output_shape_in_format(spec, shape, format)?;
+    let axes: Vec<Value> = explain_output_shape(spec, shape, format)?
+        .into_iter()
+        .map(|a| json!({ "axis": a.axis.to_string(), "input": a.input, "output": a.output, "formula": a.formula }))
+        .collect();
+    Ok(json!({ "input": shape, "format": format, "output": output, "axes": axes }))
+}
+
+/// Reads "7, 7, 32", "[7,7,32]", "7×7×32" or "7 x 7 x 32" as a shape.
+pub fn parse_shape(text: &str) -> Result<Vec<usize>, ApiError> {
+    let refuse = || {
+        ApiError::field(
+            "answer",
+            format!(
+                "answer {text:?} is not a shape: write whole numbers separated by commas, like [a, b, c]"
+            ),
+        )
+    };
+    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let parts: Vec<&str> = inner
+        .split([',', 'x', 'X', '×', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() || parts.len() > 8 {
+        return Err(refuse());
+    }
+    parts
+        .iter()
+        .map(|p| p.parse::<usize>().map_err(|_| refuse()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seeds_checkpoint_is_7_7_32() {
+        let v = checkpoint(CheckpointRequest {
+            answer: "[7, 7, 32]".into(),
+        })
+        .unwrap();
+        assert_eq!(v["correct"], json!(true));
+        assert_eq!(v["output"], json!([7, 7, 32]));
+        assert_eq!(
+            v["axes"][0]["formula"],
+            json!("floor((14 + 0 + 0 - 1*(2-1) - 1) / 2) + 1 = 7")
+        );
+        let wrong = checkpoint(CheckpointRequest {
+            answer: "7x7x16".into(),
+        })
+        .unwrap();
+        assert_eq!(wrong["correct"], json!(false));
+        assert_eq!(wrong["answer"], json!([7, 7, 16]));
+    }
+
+    #[test]
+    fn answers_that_are_not_shapes_are_refused() {
+        for bad in ["", "seven", "7, 7.5, 32", "-7,7,32"] {
+            let e = checkpoint(CheckpointRequest { answer: bad.into() }).unwrap_err();
+            assert!(e.message.contains("is not a shape"), "{bad}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn shape_follows_the_settings() {
+        let v = shape(ShapeRequest {
+            shape: vec![1, 3, 224, 224],
+            format: "nchw".into(),
+            settings: Settings {
+                kernel: vec![3, 3],
+                pad_begin: vec![1, 1],
+                pad_end: vec![1, 1],
+                ..Settings::default()
+            },
+        })
+        .unwrap();
+        assert_eq!(v["output"], json!([1, 3, 112, 112]));
+    }
+}

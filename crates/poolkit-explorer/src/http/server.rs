@@ -1,0 +1,288 @@
+//! The listener: accepts connections, caps how many are served at once, reads one request
+//! each under a deadline, checks where it claims to come from, and writes the response.
+
+use super::message::{reason, Request, Response};
+use super::read::read_request;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Where and how the server listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Address to bind, `127.0.0.1` by default.
+    pub host: String,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Connections served at once; more are answered 503 at once.
+    pub max_connections: usize,
+    /// Time a client has to send its whole request.
+    pub request_deadline: Duration,
+}
+
+impl ServerConfig {
+    /// The defaults for `host:port`.
+    pub fn new(host: &str, port: u16) -> ServerConfig {
+        ServerConfig {
+            host: host.to_string(),
+            port,
+            max_connections: 32,
+            request_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A bound, not yet running server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    config: ServerConfig,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Binds the address; fails as `bind` does (port in use, bad host, ...).
+    pub fn bind(config: &ServerConfig) -> std::io::Result<Server> {
+        let target = (config.host.as_str(), config.port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("host {:?} resolves to no address", config.host),
+                )
+            })?;
+        let listener = TcpListener::bind(target)?;
+        let addr = listener.local_addr()?;
+        Ok(Server {
+            listener,
+            config: config.clone(),
+            addr,
+        })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The page's URL.
+    pub fn url(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) => format!("http://{}:{}/", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("http://[{}]:{}/", a.ip(), a.port()),
+        }
+    }
+
+    /// Serves until the process ends. Each connection gets its own thread, at most
+    /// `max_connections` at once.
+    pub fn run(self) -> std::io::Result<()> {
+        let gate = Arc::new(HostGate::new(&self.config.host, self.addr));
+        let active = Arc::new(AtomicUsize::new(0));
+        for stream in self.listener.incoming() {
+            let Ok(mut stream) = stream else {
+                // Out of descriptors or a reset before accept: back off, keep serving.
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            if active.fetch_add(1, Ordering::SeqCst) >= self.config.max_connections {
+                active.fetch_sub(1, Ordering::SeqCst);
+                let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                let busy = Response::error(503, "the explorer is busy: try again");
+                let _ = write_response(&mut stream, &busy);
+                continue;
+            }
+            let slot = Slot(active.clone());
+            let gate = gate.clone();
+            let deadline = self.config.request_deadline;
+            let spawned = std::thread::Builder::new()
+                .name("explorer-conn".into())
+                .spawn(move || {
+                    let _slot = slot;
+                    serve_connection(stream, &gate, deadline);
+                });
+            if spawned.is_err() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Frees a connection slot when the connection's thread ends, panic or not.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn serve_connection(mut stream: TcpStream, gate: &HostGate, deadline: Duration) {
+    let per_read = deadline.min(Duration::from_secs(5));
+    let _ = stream.set_read_timeout(Some(per_read));
+    let _ = stream.set_write_timeout(Some(deadline));
+    let _ = stream.set_nodelay(true);
+    let response = match read_request(
+        &mut stream,
+        Instant::now() + deadline,
+        crate::routes::body_limit,
+    ) {
+        Ok(request) => respond(&request, gate),
+        Err(e) => Response::error(e.status, e.message),
+    };
+    let _ = write_response(&mut stream, &response);
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// Checks the request's origin, then routes it; a panicking handler becomes a 500.
+fn respond(request: &Request, gate: &HostGate) -> Response {
+    if let Err(refusal) = gate.check(request) {
+        return refusal;
+    }
+    match catch_unwind(AssertUnwindSafe(|| crate::routes::handle(request))) {
+        Ok(response) => response,
+        Err(_) => Response::error(500, "internal error: the handler panicked; this is a bug"),
+    }
+}
+
+fn write_response(stream: &mut impl Write, response: &Response) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
+         Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
+         X-Frame-Options: DENY\r\nContent-Security-Policy: default-src 'self'; img-src 'self' data: blob:; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'\r\n",
+        response.status,
+        reason(response.status),
+        response.content_type,
+        response.body.len()
+    );
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&response.body)
+}
+
+/// Refuses requests whose `Host` is not this server (DNS rebinding) and cross-site
+/// `Origin`s (another page posting to the explorer).
+#[derive(Debug)]
+struct HostGate {
+    allowed: Vec<String>,
+    any_host: bool,
+}
+
+impl HostGate {
+    fn new(host: &str, addr: SocketAddr) -> HostGate {
+        let port = addr.port();
+        let mut allowed: Vec<String> = ["127.0.0.1", "localhost", "[::1]"]
+            .iter()
+            .map(|h| format!("{h}:{port}"))
+            .collect();
+        let named = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        allowed.push(named.to_ascii_lowercase());
+        allowed.push(addr.to_string());
+        HostGate {
+            allowed,
+            // Bound to every interface on purpose: the user chose to be reachable by any name.
+            any_host: addr.ip().is_unspecified(),
+        }
+    }
+
+    fn check(&self, request: &Request) -> Result<(), Response> {
+        let host = request
+            .header("host")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !self.any_host && !self.allowed.contains(&host) {
+            return Err(Response::error(
+                403,
+                format!(
+                    "Host {host:?} is not this server: requests must name it as one of {}",
+                    self.allowed.join(", ")
+                ),
+            ));
+        }
+        if let Some(origin) = request.header("origin") {
+            let origin_host = origin
+                .strip_prefix("http://")
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if origin != "null" && origin_host != host {
+                return Err(Response::error(
+                    403,
+                    format!(
+                        "Origin {origin:?} is another site: the explorer answers only its own page"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> HostGate {
+        HostGate::new("127.0.0.1", "127.0.0.1:7878".parse().unwrap())
+    }
+
+    fn with_headers(headers: &[(&str, &str)]) -> Request {
+        let mut r = Request::new("GET", "/", Vec::new());
+        r.headers = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        r
+    }
+
+    #[test]
+    fn loopback_names_pass_the_host_check() {
+        for host in [
+            "127.0.0.1:7878",
+            "localhost:7878",
+            "LOCALHOST:7878",
+            "[::1]:7878",
+        ] {
+            assert!(
+                gate().check(&with_headers(&[("host", host)])).is_ok(),
+                "{host}"
+            );
+        }
+    }
+
+    #[test]
+    fn dns_rebinding_host_is_403() {
+        let refused = gate()
+            .check(&with_headers(&[("host", "evil.example:7878")]))
+            .unwrap_err();
+        assert_eq!(refused.status, 403);
+        assert!(refused.text().contains("evil.example"));
+        assert!(gate().check(&with_headers(&[])).is_err());
+    }
+
+    #[test]
+    fn cross_site_origin_is_403() {
+        let same = [
+            ("host", "127.0.0.1:7878"),
+            ("origin", "http://127.0.0.1:7878"),
+        ];
+        assert!(gate().check(&with_headers(&same)).is_ok());
+        let other = [
+            ("host", "127.0.0.1:7878"),
+            ("origin", "http://evil.example"),
+        ];
+        assert_eq!(gate().check(&with_headers(&other)).unwrap_err().status, 403);
+    }
+}
