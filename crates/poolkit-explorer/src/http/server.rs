@@ -126,17 +126,36 @@ fn serve_connection(mut stream: TcpStream, gate: &HostGate, deadline: Duration) 
     let _ = stream.set_read_timeout(Some(per_read));
     let _ = stream.set_write_timeout(Some(deadline));
     let _ = stream.set_nodelay(true);
-    let response = match read_request(
+    let (response, unread_body) = match read_request(
         &mut stream,
         Instant::now() + deadline,
         crate::routes::body_limit,
     ) {
-        Ok(request) => respond(&request, gate),
-        Err(e) => Response::error(e.status, e.message),
+        Ok(request) => (respond(&request, gate), false),
+        Err(e) => (Response::error(e.status, e.message), true),
     };
     let _ = write_response(&mut stream, &response);
     let _ = stream.flush();
     let _ = stream.shutdown(std::net::Shutdown::Write);
+    if unread_body {
+        drain(&mut stream);
+    }
+}
+
+/// Reads and discards what a refused client is still sending, briefly, so that closing the
+/// socket does not reset the connection before the client has read the refusal.
+fn drain(stream: &mut TcpStream) {
+    const MAX_DRAIN_BYTES: usize = 8 * 1024 * 1024;
+    let until = Instant::now() + Duration::from_secs(2);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 16 * 1024];
+    let mut drained = 0;
+    while drained < MAX_DRAIN_BYTES && Instant::now() < until {
+        match std::io::Read::read(stream, &mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
 }
 
 /// Checks the request's origin, then routes it; a panicking handler becomes a 500.
