@@ -548,9 +548,11 @@ proptest! {
         };
         let indices: Vec<i64> = (0..case.shape.iter().product::<usize>()).map(|_| rng.below(limit) as i64).collect();
         let dy = rng.uniform(out_len);
+        // Half the cases read the upstream gradient through a strided view.
+        let held = Held::new(&dy, plan.output_shape(), seed % 2 == 0);
         let dx = max_unpool_backward(
             &plan,
-            &TensorView::new(&dy, plan.output_shape()).unwrap(),
+            &held.view(),
             &TensorView::new(&indices, &case.shape).unwrap(),
             case.convention,
         ).unwrap();
@@ -569,6 +571,8 @@ struct RoiCase {
     pooled: [usize; 2],
     scale: f64,
     rois: Vec<[f64; 5]>,
+    /// Input and upstream gradient reach the library as strided views.
+    strided: bool,
 }
 
 fn roi_case() -> impl Strategy<Value = RoiCase> {
@@ -576,38 +580,42 @@ fn roi_case() -> impl Strategy<Value = RoiCase> {
         (1..=2usize, 1..=2usize, 2..=7usize, 2..=7usize),
         (1..=3usize, 1..=3usize),
         prop::sample::select(vec![1.0, 0.5, 2.0]),
-        any::<bool>(),
+        (any::<bool>(), any::<bool>()),
         prop::collection::vec(any::<[u16; 5]>(), 1..=4),
     )
-        .prop_map(|((n, c, h, w), (ph, pw), scale, channels_last, raw)| {
-            let layout = if channels_last {
-                Layout::ChannelsLast
-            } else {
-                Layout::ChannelsFirst
-            };
-            // Corners in halves from -4 to about twice the map: some RoIs overhang the map,
-            // some lie wholly outside it (all their bins empty).
-            let coord = |r: u16, extent: usize| (r as usize % (4 * extent + 9)) as f64 / 2.0 - 4.0;
-            let rois = raw
-                .iter()
-                .map(|r| {
-                    [
-                        (r[0] as usize % n) as f64,
-                        coord(r[1], w),
-                        coord(r[2], h),
-                        coord(r[3], w),
-                        coord(r[4], h),
-                    ]
-                })
-                .collect();
-            RoiCase {
-                shape: layout.full_shape(n, c, &[h, w]),
-                layout,
-                pooled: [ph, pw],
-                scale,
-                rois,
-            }
-        })
+        .prop_map(
+            |((n, c, h, w), (ph, pw), scale, (channels_last, strided), raw)| {
+                let layout = if channels_last {
+                    Layout::ChannelsLast
+                } else {
+                    Layout::ChannelsFirst
+                };
+                // Corners in halves from -4 to about twice the map: some RoIs overhang the map,
+                // some lie wholly outside it (all their bins empty).
+                let coord =
+                    |r: u16, extent: usize| (r as usize % (4 * extent + 9)) as f64 / 2.0 - 4.0;
+                let rois = raw
+                    .iter()
+                    .map(|r| {
+                        [
+                            (r[0] as usize % n) as f64,
+                            coord(r[1], w),
+                            coord(r[2], h),
+                            coord(r[3], w),
+                            coord(r[4], h),
+                        ]
+                    })
+                    .collect();
+                RoiCase {
+                    shape: layout.full_shape(n, c, &[h, w]),
+                    layout,
+                    pooled: [ph, pw],
+                    scale,
+                    rois,
+                    strided,
+                }
+            },
+        )
 }
 
 /// The oracle's bins: corners scaled and rounded half away from zero, the RoI at least
@@ -687,11 +695,13 @@ fn roi_backward_f64(case: &RoiCase, x: &[f64], dy: &[f64]) -> Vec<f64> {
         case.layout,
     )
     .unwrap();
+    let x = Held::new(x, &case.shape, case.strided);
+    let dy = Held::new(dy, plan.output_shape(), case.strided);
     max_roi_pool_backward(
         &plan,
-        &TensorView::new(x, &case.shape).unwrap(),
+        &x.view(),
         &TensorView::new(&rois, &[case.rois.len(), 5]).unwrap(),
-        &TensorView::new(dy, plan.output_shape()).unwrap(),
+        &dy.view(),
     )
     .unwrap()
     .into_vec()
@@ -723,6 +733,7 @@ fn roi_backward_sends_nothing_for_empty_bins() {
         pooled: [2, 2],
         scale: 1.0,
         rois: vec![[0., 2., 0., 9., 3.], [0., 0., -9., 3., -5.]],
+        strided: false,
     };
     let x: Vec<f64> = (0..16).map(f64::from).collect();
     let dy = [1., 10., 100., 1000., 5., 6., 7., 8.];
