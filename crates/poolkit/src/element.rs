@@ -135,8 +135,8 @@ pub(crate) fn round_half_even_quotient(sum: f64, divisor: f64) -> f64 {
     let (s, d) = (sum as i128, divisor as i128);
     let q = s.div_euclid(d);
     let r = s.rem_euclid(d);
-    let twice = 2 * r;
-    let up = twice > d || (twice == d && q.rem_euclid(2) != 0);
+    // Compare r with d - r rather than 2r with d: no overflow for any divisor.
+    let up = r > d - r || (r == d - r && q.rem_euclid(2) != 0);
     (q + i128::from(up)) as f64
 }
 

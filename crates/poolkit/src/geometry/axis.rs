@@ -3,6 +3,13 @@
 
 use crate::error::{bail, Result};
 
+/// The largest extent (input, padding, effective kernel) on one axis: positions stay far
+/// from `isize` overflow even after padding and striding are added.
+pub const MAX_EXTENT: usize = 1 << 48;
+
+/// Windows checked one by one when dilation exceeds the input (see `resolve_window`).
+const MAX_STRADDLE_CHECKED_WINDOWS: usize = 1 << 20;
+
 /// How an axis maps outputs to input windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AxisMode {
@@ -100,6 +107,13 @@ impl AxisPlan {
             .checked_mul(dilation)
             .and_then(|v| v.checked_add(1))
             .ok_or_else(|| overflow(axis, "effective kernel (kernel-1)*dilation+1"))?;
+        if span > MAX_EXTENT || input > MAX_EXTENT {
+            bail!(
+                Overflow,
+                "axis {axis}: input {input} or effective kernel {span} exceeds {MAX_EXTENT}, the \
+                 largest extent poolkit indexes"
+            );
+        }
         let (output, pad_begin, pad_end) = match r.pads {
             AxisPads::Explicit(pb, pe) => {
                 let padded = input
@@ -144,6 +158,13 @@ impl AxisPlan {
         if output == 0 {
             bail!(EmptyOutput, "axis {axis}: input extent 0 leaves no output");
         }
+        if pad_begin > MAX_EXTENT || pad_end > MAX_EXTENT {
+            bail!(
+                Overflow,
+                "axis {axis}: padding {pad_begin}/{pad_end} exceeds {MAX_EXTENT}, the largest extent \
+                 poolkit indexes"
+            );
+        }
         let plan = AxisPlan {
             input,
             output,
@@ -167,8 +188,16 @@ impl AxisPlan {
                 );
             }
         }
-        if dilation > 1 {
-            // With dilation, a window in the middle may also skip every input element.
+        if dilation > input {
+            // Taps farther apart than the input is long can straddle it: a window in the
+            // middle may skip every input element. Checking costs one step per window.
+            if output > MAX_STRADDLE_CHECKED_WINDOWS {
+                bail!(
+                    Overflow,
+                    "axis {axis}: dilation {dilation} exceeds the input extent {input} with {output} \
+                     windows; such geometries are limited to {MAX_STRADDLE_CHECKED_WINDOWS} windows"
+                );
+            }
             if let Some(o) = (0..output).find(|&o| plan.in_bounds_taps(o) == 0) {
                 let w = plan.window(o);
                 bail!(
@@ -255,37 +284,50 @@ impl AxisPlan {
         }
     }
 
-    /// Input positions read by output `o`, in increasing order.
-    pub fn taps(&self, o: usize) -> impl Iterator<Item = usize> + '_ {
+    /// The tap numbers `t` of output `o` whose position lies in `[lo, hi)`, computed in
+    /// O(1) so that huge kernels cost nothing to plan.
+    fn taps_within(&self, o: usize, lo: isize, hi: isize) -> std::ops::Range<usize> {
         let w = self.window(o);
-        let input = self.input as isize;
-        (0..w.taps)
-            .map(move |t| w.tap(t))
-            .filter(move |&p| p >= 0 && p < input)
-            .map(|p| p as usize)
+        if w.taps == 0 || hi <= lo {
+            return 0..0;
+        }
+        let d = w.dilation as i128;
+        let (start, lo, hi) = (w.start as i128, lo as i128, hi as i128);
+        // First t with start + t*d >= lo, last t with start + t*d <= hi - 1.
+        let first = if start >= lo {
+            0
+        } else {
+            (lo - start + d - 1) / d
+        };
+        if start > hi - 1 {
+            return 0..0;
+        }
+        let last = ((hi - 1 - start) / d).min(w.taps as i128 - 1);
+        if first > last {
+            return 0..0;
+        }
+        first as usize..last as usize + 1
+    }
+
+    /// Input positions read by output `o`, in increasing order.
+    pub fn taps(&self, o: usize) -> impl Iterator<Item = usize> {
+        let w = self.window(o);
+        self.taps_within(o, 0, self.input as isize)
+            .map(move |t| w.tap(t) as usize)
     }
 
     /// Number of input positions read by output `o`.
     pub fn in_bounds_taps(&self, o: usize) -> usize {
-        self.taps(o).count()
+        self.taps_within(o, 0, self.input as isize).len()
     }
 
     /// Number of taps of output `o` inside `[-pad_begin, input + pad_end)`: the divisor
     /// factor of `count_include_pad` (the ceil-mode overhang past the end padding never counts).
     pub fn padded_taps(&self, o: usize) -> usize {
-        match self.mode {
-            AxisMode::Window {
-                pad_begin, pad_end, ..
-            } => {
-                let w = self.window(o);
-                let (lo, hi) = (-(pad_begin as isize), (self.input + pad_end) as isize);
-                (0..w.taps)
-                    .map(|t| w.tap(t))
-                    .filter(|&p| p >= lo && p < hi)
-                    .count()
-            }
-            AxisMode::Adaptive => self.in_bounds_taps(o),
-        }
+        let (pad_begin, pad_end) = self.pads();
+        let hi = self.input.saturating_add(pad_end).min(isize::MAX as usize) as isize;
+        self.taps_within(o, -(pad_begin.min(isize::MAX as usize) as isize), hi)
+            .len()
     }
 
     /// `(pad_begin, pad_end)` for window axes, zeros for adaptive ones.
@@ -421,5 +463,34 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("wholly in padding"));
+    }
+
+    /// Found by fuzzing (`plan` target): counting taps one by one made planning a
+    /// u32::MAX-wide SAME window take minutes.
+    #[test]
+    fn huge_kernel_same_padding_plans_without_iterating_taps() {
+        let a = AxisPlan::resolve_window(AxisRequest {
+            axis: 0,
+            input: 8,
+            kernel: u32::MAX as usize,
+            stride: u32::MAX as usize,
+            dilation: 1,
+            pads: AxisPads::SameUpper,
+            ceil_mode: false,
+        })
+        .unwrap();
+        assert_eq!((a.output, a.in_bounds_taps(0)), (1, 8));
+        assert_eq!(a.padded_taps(0), u32::MAX as usize);
+    }
+
+    #[test]
+    fn dilation_straddling_the_input_is_refused() {
+        // in 2, k 2, d 5, pads 3/3: window 0 taps -3, 2 (both outside [0,2)).
+        let err = window(2, 2, 1, 5, 3, 3, false).unwrap_err();
+        assert!(
+            err.message().contains("no tap inside the input")
+                || err.message().contains("wholly in padding"),
+            "{err}"
+        );
     }
 }

@@ -96,13 +96,14 @@ impl PoolPlan {
         self.input_shape.iter().product()
     }
     /// The divisor of an average at output multi-index `out` (spatial), or `None` for
-    /// other reductions.
-    pub fn avg_divisor(&self, out: &[usize]) -> Option<usize> {
+    /// other reductions. An `f64`: with `count_include_pad` and vast padding the exact
+    /// product of per-axis counts can exceed `usize`; below 2^53 it is exact.
+    pub fn avg_divisor(&self, out: &[usize]) -> Option<f64> {
         match self.reduction {
             Reduction::Avg {
                 divisor_override: Some(d),
                 ..
-            } => Some(d),
+            } => Some(d as f64),
             Reduction::Avg {
                 count_include_pad, ..
             } => Some(
@@ -111,9 +112,9 @@ impl PoolPlan {
                     .zip(out)
                     .map(|(a, &o)| {
                         if count_include_pad {
-                            a.padded_taps(o)
+                            a.padded_taps(o) as f64
                         } else {
-                            a.in_bounds_taps(o)
+                            a.in_bounds_taps(o) as f64
                         }
                     })
                     .product(),

@@ -5,6 +5,7 @@ use crate::element::Element;
 use crate::error::{bail, Result};
 use crate::geometry::{PoolPlan, Reduction};
 use crate::indices::IndexConvention;
+use crate::kernels::{self, ExecOptions};
 use crate::reference;
 use crate::tensor::{Tensor, TensorView};
 
@@ -19,8 +20,26 @@ use crate::tensor::{Tensor, TensorView};
 /// # Ok::<(), poolkit::Error>(())
 /// ```
 pub fn pool<T: Element>(plan: &PoolPlan, input: &TensorView<T>) -> Result<Tensor<T>> {
-    let mut out = vec![T::ZERO; plan.output_len()];
-    pool_into(plan, input, &mut out)?;
+    pool_with(plan, input, &ExecOptions::default())
+}
+
+/// [`pool`] with explicit threads and instruction set.
+pub fn pool_with<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    options: &ExecOptions,
+) -> Result<Tensor<T>> {
+    same_shape("input", input.shape(), plan.input_shape())?;
+    reduction_supports::<T>(plan.reduction())?;
+    let exec = options.resolve()?;
+    let out = match kernels::pool_forward_new(plan, input, &exec) {
+        Some(out) => out,
+        None => {
+            let mut out = vec![T::ZERO; plan.output_len()];
+            reference::pool_forward(plan, input, &mut out, None);
+            out
+        }
+    };
     Tensor::from_vec(out, plan.output_shape())
 }
 
@@ -30,10 +49,23 @@ pub fn pool_into<T: Element>(
     input: &TensorView<T>,
     output: &mut [T],
 ) -> Result<()> {
+    pool_into_with(plan, input, output, &ExecOptions::default())
+}
+
+/// [`pool_into`] with explicit threads and instruction set.
+pub fn pool_into_with<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    output: &mut [T],
+    options: &ExecOptions,
+) -> Result<()> {
     same_shape("input", input.shape(), plan.input_shape())?;
     buffer_len("output", output.len(), plan.output_shape())?;
     reduction_supports::<T>(plan.reduction())?;
-    reference::pool_forward(plan, input, output, None);
+    let exec = options.resolve()?;
+    if !kernels::pool_forward(plan, input, output.as_mut_ptr(), None, &exec) {
+        reference::pool_forward(plan, input, output, None);
+    }
     Ok(())
 }
 
@@ -60,6 +92,25 @@ pub fn max_pool_with_indices_into<T: Element>(
     output: &mut [T],
     indices: &mut [i64],
 ) -> Result<()> {
+    max_pool_with_indices_into_with(
+        plan,
+        input,
+        convention,
+        output,
+        indices,
+        &ExecOptions::default(),
+    )
+}
+
+/// [`max_pool_with_indices_into`] with explicit threads and instruction set.
+pub fn max_pool_with_indices_into_with<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    convention: IndexConvention,
+    output: &mut [T],
+    indices: &mut [i64],
+    options: &ExecOptions,
+) -> Result<()> {
     if plan.reduction() != Reduction::Max {
         bail!(
             InvalidParameter,
@@ -70,6 +121,48 @@ pub fn max_pool_with_indices_into<T: Element>(
     same_shape("input", input.shape(), plan.input_shape())?;
     buffer_len("output", output.len(), plan.output_shape())?;
     buffer_len("indices", indices.len(), plan.output_shape())?;
-    reference::pool_forward(plan, input, output, Some((indices, convention)));
+    let exec = options.resolve()?;
+    let fast = Some((indices.as_mut_ptr(), convention));
+    if !kernels::pool_forward(plan, input, output.as_mut_ptr(), fast, &exec) {
+        reference::pool_forward(plan, input, output, Some((indices, convention)));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{PoolSpec, WindowSpec};
+    use crate::tensor::Layout;
+
+    /// Found by fuzzing (`plan` target): the loops walked a 2^63 batch of empty planes.
+    #[test]
+    fn zero_channels_with_huge_batch_pools_to_empty_output() {
+        let shape = [usize::MAX / 2 + 1, 0, 3, 11];
+        let plan = PoolPlan::new(
+            &PoolSpec::max(WindowSpec::new(&[2, 2])),
+            &shape,
+            Layout::ChannelsFirst,
+        )
+        .unwrap();
+        let out = pool(&plan, &TensorView::<f32>::new(&[], &shape).unwrap()).unwrap();
+        assert_eq!(out.shape(), &[usize::MAX / 2 + 1, 0, 1, 5]);
+        assert!(out.data().is_empty());
+    }
+
+    /// Found by fuzzing (`plan` target): with `count_include_pad` and vast padding the
+    /// divisor, a product of per-axis counts, overflowed `usize`.
+    #[test]
+    fn count_include_pad_divisor_beyond_usize_does_not_overflow() {
+        use crate::geometry::Padding;
+        let big = 1usize << 40;
+        let window = WindowSpec::new(&[big, big, big])
+            .strides(&[big, big, big])
+            .padding(Padding::symmetric(&[big - 1, big - 1, big - 1]));
+        let spec = PoolSpec::avg(window).count_include_pad(true);
+        let shape = [1, 1, 1, 1, 1];
+        let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+        let out = pool(&plan, &TensorView::new(&[8.0f64], &shape).unwrap()).unwrap();
+        assert_eq!(out.data(), &[8.0 / (big as f64).powi(3)]);
+    }
 }

@@ -26,43 +26,41 @@ pub fn pool_backward<T: Element>(
     let in_shape = plan.input_shape().to_vec();
     let out_spatial = plan.output_spatial();
     let mut acc = vec![0.0f64; grad_input.len()];
-    for n in 0..plan.batch() {
-        for c in 0..plan.channels() {
-            for_each_index(&out_spatial, |out| {
-                let dy = grad_output.get(&full_index(layout, n, c, out)).to_f64();
-                let positions = window_positions(plan, out);
-                let at = |p: &[usize]| flat_position(layout, &in_shape, n, c, p);
-                match plan.reduction() {
-                    Reduction::Max => {
-                        let values: Vec<(T, &Vec<usize>)> = positions
-                            .iter()
-                            .map(|p| (input.get(&full_index(layout, n, c, p)), p))
-                            .collect();
-                        let (_, winner) = first_max(&values);
-                        acc[at(winner)] += dy;
-                    }
-                    Reduction::Avg { .. } => {
-                        let divisor = plan.avg_divisor(out).expect("avg plan has a divisor") as f64;
-                        for p in &positions {
-                            acc[at(p)] += dy / divisor;
-                        }
-                    }
-                    Reduction::Lp { p: order } => {
-                        let xs: Vec<f64> = positions
-                            .iter()
-                            .map(|p| input.get(&full_index(layout, n, c, p)).to_f64())
-                            .collect();
-                        let y = lp_norm(xs.iter().copied(), order);
-                        if y == 0.0 {
-                            return;
-                        }
-                        for (p, &x) in positions.iter().zip(&xs) {
-                            acc[at(p)] += lp_partial(x, y, order) * dy;
-                        }
+    for (n, c) in super::planes(plan.batch(), plan.channels()) {
+        for_each_index(&out_spatial, |out| {
+            let dy = grad_output.get(&full_index(layout, n, c, out)).to_f64();
+            let positions = window_positions(plan, out);
+            let at = |p: &[usize]| flat_position(layout, &in_shape, n, c, p);
+            match plan.reduction() {
+                Reduction::Max => {
+                    let values: Vec<(T, &Vec<usize>)> = positions
+                        .iter()
+                        .map(|p| (input.get(&full_index(layout, n, c, p)), p))
+                        .collect();
+                    let (_, winner) = first_max(&values);
+                    acc[at(winner)] += dy;
+                }
+                Reduction::Avg { .. } => {
+                    let divisor = plan.avg_divisor(out).expect("avg plan has a divisor");
+                    for p in &positions {
+                        acc[at(p)] += dy / divisor;
                     }
                 }
-            });
-        }
+                Reduction::Lp { p: order } => {
+                    let xs: Vec<f64> = positions
+                        .iter()
+                        .map(|p| input.get(&full_index(layout, n, c, p)).to_f64())
+                        .collect();
+                    let y = lp_norm(xs.iter().copied(), order);
+                    if y == 0.0 {
+                        return;
+                    }
+                    for (p, &x) in positions.iter().zip(&xs) {
+                        acc[at(p)] += lp_partial(x, y, order) * dy;
+                    }
+                }
+            }
+        });
     }
     for (dst, v) in grad_input.iter_mut().zip(acc) {
         *dst = T::from_f64(v);
@@ -92,32 +90,24 @@ pub fn max_pool_backward_from_indices<T: Element>(
     let out_spatial = plan.output_spatial();
     let channels = plan.channels();
     let mut acc = vec![0.0f64; grad_input.len()];
-    for n in 0..plan.batch() {
-        for c in 0..channels {
-            let mut failure = None;
-            for_each_index(&out_spatial, |out| {
-                if failure.is_some() {
-                    return;
-                }
-                let at = full_index(layout, n, c, out);
-                match convention.decode(indices.get(&at), n, c, channels, plan.batch(), &in_spatial)
-                {
-                    Ok((plane, pos)) => {
-                        let dst = flat_position(
-                            layout,
-                            &in_shape,
-                            plane / channels,
-                            plane % channels,
-                            &pos,
-                        );
-                        acc[dst] += grad_output.get(&at).to_f64();
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
+    for (n, c) in super::planes(plan.batch(), channels) {
+        let mut failure = None;
+        for_each_index(&out_spatial, |out| {
+            if failure.is_some() {
+                return;
             }
+            let at = full_index(layout, n, c, out);
+            match convention.decode(indices.get(&at), n, c, channels, plan.batch(), &in_spatial) {
+                Ok((plane, pos)) => {
+                    let dst =
+                        flat_position(layout, &in_shape, plane / channels, plane % channels, &pos);
+                    acc[dst] += grad_output.get(&at).to_f64();
+                }
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
         }
     }
     for (dst, v) in grad_input.iter_mut().zip(acc) {
@@ -137,26 +127,24 @@ pub fn max_unpool_backward<T: Element>(
     let layout = plan.layout();
     let (batch, channels, in_spatial) = layout.split_shape(plan.input_shape());
     let out_spatial = layout.split_shape(plan.output_shape()).2.to_vec();
-    for n in 0..batch {
-        for c in 0..channels {
-            let mut failure = None;
-            for_each_index(in_spatial, |p| {
-                if failure.is_some() {
-                    return;
-                }
-                let at = full_index(layout, n, c, p);
-                match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
-                    Ok((plane, pos)) => {
-                        let src = full_index(layout, plane / channels, plane % channels, &pos);
-                        let dst = flat_position(layout, plan.input_shape(), n, c, p);
-                        grad_input[dst] = grad_output.get(&src);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
+    for (n, c) in super::planes(batch, channels) {
+        let mut failure = None;
+        for_each_index(in_spatial, |p| {
+            if failure.is_some() {
+                return;
             }
+            let at = full_index(layout, n, c, p);
+            match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
+                Ok((plane, pos)) => {
+                    let src = full_index(layout, plane / channels, plane % channels, &pos);
+                    let dst = flat_position(layout, plan.input_shape(), n, c, p);
+                    grad_input[dst] = grad_output.get(&src);
+                }
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
         }
     }
     Ok(())

@@ -23,6 +23,13 @@ pub fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
     }
 }
 
+/// Every `(n, c)` plane in order. Iterates `batch * channels` times, so an empty channel
+/// axis costs nothing however large the batch (a valid plan keeps that product in range).
+pub fn planes(batch: usize, channels: usize) -> impl Iterator<Item = (usize, usize)> {
+    let count = batch.checked_mul(channels).unwrap_or(0);
+    (0..count).map(move |i| (i / channels, i % channels))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

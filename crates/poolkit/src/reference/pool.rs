@@ -58,33 +58,31 @@ pub fn pool_forward<T: Element>(
     let in_spatial = plan.input_spatial();
     let out_spatial = plan.output_spatial();
     let out_shape = plan.output_shape().to_vec();
-    for n in 0..plan.batch() {
-        for c in 0..plan.channels() {
-            for_each_index(&out_spatial, |out| {
-                let values: Vec<(T, Vec<usize>)> = window_positions(plan, out)
-                    .into_iter()
-                    .map(|p| (input.get(&full_index(layout, n, c, &p)), p))
-                    .collect();
-                let dst = flat_position(layout, &out_shape, n, c, out);
-                output[dst] = match plan.reduction() {
-                    Reduction::Max => {
-                        let (value, pos) = first_max(&values);
-                        if let Some((idx, conv)) = indices.as_mut() {
-                            idx[dst] = conv.encode(n, c, plan.channels(), pos, &in_spatial);
-                        }
-                        value
+    for (n, c) in super::planes(plan.batch(), plan.channels()) {
+        for_each_index(&out_spatial, |out| {
+            let values: Vec<(T, Vec<usize>)> = window_positions(plan, out)
+                .into_iter()
+                .map(|p| (input.get(&full_index(layout, n, c, &p)), p))
+                .collect();
+            let dst = flat_position(layout, &out_shape, n, c, out);
+            output[dst] = match plan.reduction() {
+                Reduction::Max => {
+                    let (value, pos) = first_max(&values);
+                    if let Some((idx, conv)) = indices.as_mut() {
+                        idx[dst] = conv.encode(n, c, plan.channels(), pos, &in_spatial);
                     }
-                    Reduction::Avg { .. } => {
-                        let sum: f64 = values.iter().map(|(v, _)| v.to_f64()).sum();
-                        let divisor = plan.avg_divisor(out).expect("avg plan has a divisor");
-                        T::from_mean(sum, divisor as f64)
-                    }
-                    Reduction::Lp { p } => {
-                        T::from_f64(lp_norm(values.iter().map(|(v, _)| v.to_f64()), p))
-                    }
-                };
-            });
-        }
+                    value
+                }
+                Reduction::Avg { .. } => {
+                    let sum: f64 = values.iter().map(|(v, _)| v.to_f64()).sum();
+                    let divisor = plan.avg_divisor(out).expect("avg plan has a divisor");
+                    T::from_mean(sum, divisor)
+                }
+                Reduction::Lp { p } => {
+                    T::from_f64(lp_norm(values.iter().map(|(v, _)| v.to_f64()), p))
+                }
+            };
+        });
     }
 }
 

@@ -21,31 +21,29 @@ pub fn max_unpool_forward<T: Element>(
     let (batch, channels, in_spatial) = layout.split_shape(plan.input_shape());
     let out_spatial = layout.split_shape(plan.output_shape()).2.to_vec();
     output.fill(T::ZERO);
-    for n in 0..batch {
-        for c in 0..channels {
-            let mut failure = None;
-            for_each_index(in_spatial, |p| {
-                if failure.is_some() {
-                    return;
-                }
-                let at = layout.full_shape(n, c, p);
-                match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
-                    Ok((plane, pos)) => {
-                        let dst = flat_position(
-                            layout,
-                            plan.output_shape(),
-                            plane / channels,
-                            plane % channels,
-                            &pos,
-                        );
-                        output[dst] = input.get(&at);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
+    for (n, c) in super::planes(batch, channels) {
+        let mut failure = None;
+        for_each_index(in_spatial, |p| {
+            if failure.is_some() {
+                return;
             }
+            let at = layout.full_shape(n, c, p);
+            match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
+                Ok((plane, pos)) => {
+                    let dst = flat_position(
+                        layout,
+                        plan.output_shape(),
+                        plane / channels,
+                        plane % channels,
+                        &pos,
+                    );
+                    output[dst] = input.get(&at);
+                }
+                Err(e) => failure = Some(e),
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
         }
     }
     Ok(())
