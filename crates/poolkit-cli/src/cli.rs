@@ -126,19 +126,19 @@ pub struct OpFlags {
     #[arg(long, value_enum)]
     pub op: Op,
     /// Window size per spatial axis (one value applies to every axis).
-    #[arg(long, value_name = "K,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "K,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub kernel: Option<Sizes>,
     /// Step between windows per axis [default: the kernel, as in PyTorch].
-    #[arg(long, value_name = "S,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "S,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub stride: Option<Sizes>,
     /// Distance between window taps per axis [default: 1].
-    #[arg(long, value_name = "D,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "D,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub dilation: Option<Sizes>,
     /// Explicit padding in ONNX order: every axis's begin, then every axis's end.
-    #[arg(long, value_name = "B1,..,E1,..", value_parser = parse_sizes, conflicts_with_all = ["padding", "auto_pad"])]
+    #[arg(long, value_name = "B1,..,E1,..", value_parser = parse_sizes, allow_negative_numbers = true, conflicts_with_all = ["padding", "auto_pad"])]
     pub pads: Option<Sizes>,
     /// Symmetric padding per axis (PyTorch's padding).
-    #[arg(long, value_name = "P,..", value_parser = parse_sizes, conflicts_with = "auto_pad")]
+    #[arg(long, value_name = "P,..", value_parser = parse_sizes, allow_negative_numbers = true, conflicts_with = "auto_pad")]
     pub padding: Option<Sizes>,
     /// ONNX auto_pad: SAME gives ceil(in / stride) outputs.
     #[arg(long, value_enum, value_name = "MODE")]
@@ -153,13 +153,13 @@ pub struct OpFlags {
     #[arg(long, value_name = "N")]
     pub divisor_override: Option<usize>,
     /// lp, global-lp: the norm's order [default: 2].
-    #[arg(long, value_name = "P", value_parser = parse_positive_float)]
+    #[arg(long, value_name = "P", value_parser = parse_positive_float, allow_negative_numbers = true)]
     pub p: Option<f64>,
     /// adaptive-max, adaptive-avg: output extent per spatial axis.
-    #[arg(long, value_name = "O,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "O,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub output_size: Option<Sizes>,
     /// unpool: the output's spatial extents (or its full shape) [default: inferred].
-    #[arg(long, value_name = "SHAPE", value_parser = parse_sizes)]
+    #[arg(long, value_name = "SHAPE", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub output_shape: Option<Sizes>,
 }
 
@@ -227,10 +227,10 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "ROIS.npy")]
     pub rois: Option<PathBuf>,
     /// roi-max: bins per RoI, height,width.
-    #[arg(long, value_name = "H,W", value_parser = parse_sizes)]
+    #[arg(long, value_name = "H,W", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub pooled_shape: Option<Sizes>,
     /// roi-max: scale from RoI coordinates to input coordinates.
-    #[arg(long, value_name = "S", value_parser = parse_positive_float)]
+    #[arg(long, value_name = "S", value_parser = parse_positive_float, allow_negative_numbers = true)]
     pub spatial_scale: Option<f64>,
     /// Upstream gradient (the output's shape and dtype): computes the input gradient.
     #[arg(long, value_name = "DY.npy", requires = "grad_input")]
@@ -280,7 +280,7 @@ pub struct ApplyArgs {
     axis. Without it, the first two axes are batch and channels.")]
 pub struct ShapeArgs {
     /// The input shape, e.g. 14,14,32.
-    #[arg(value_parser = parse_sizes, value_name = "SHAPE")]
+    #[arg(value_parser = parse_sizes, allow_negative_numbers = true, value_name = "SHAPE")]
     pub shape: Sizes,
     /// One letter per axis: n batch, c channels, others spatial (hwc, nchw, ncdhw, ...).
     #[arg(long, value_name = "LETTERS")]
@@ -312,13 +312,13 @@ pub struct CompareArgs {
     #[arg(long, value_name = "ROWS")]
     pub grid: Option<String>,
     /// Window size (one value applies to both axes).
-    #[arg(long, value_name = "K,..", value_parser = parse_sizes, default_value = "2")]
+    #[arg(long, value_name = "K,..", value_parser = parse_sizes, allow_negative_numbers = true, default_value = "2")]
     pub kernel: Sizes,
     /// Step between windows [default: the kernel].
-    #[arg(long, value_name = "S,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "S,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub stride: Option<Sizes>,
     /// Symmetric padding per axis.
-    #[arg(long, value_name = "P,..", value_parser = parse_sizes)]
+    #[arg(long, value_name = "P,..", value_parser = parse_sizes, allow_negative_numbers = true)]
     pub padding: Option<Sizes>,
     /// Print the same content as JSON.
     #[arg(long)]

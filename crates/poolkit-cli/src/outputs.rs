@@ -22,10 +22,10 @@ pub fn remove_temporaries_on_interrupt() {
     // Failing to install the handler only loses the cleanup, not correctness: outputs are
     // still never partial, because they appear only by rename.
     let _ = ctrlc::set_handler(|| {
-        if let Ok(paths) = IN_FLIGHT.lock() {
-            for path in paths.iter() {
-                let _ = std::fs::remove_file(path);
-            }
+        // The lock is held until exit: no new temporary file can appear meanwhile.
+        let paths = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        for path in paths.iter() {
+            let _ = std::fs::remove_file(path);
         }
         std::process::exit(130);
     });
@@ -120,12 +120,8 @@ impl Staged {
             std::process::id(),
             TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
+        let file = create_tracked(&temp)
             .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-        track(&temp);
         self.files.push((temp.clone(), target.to_path_buf()));
         let mut writer = BufWriter::new(file);
         write(&mut writer).with_context(|| format!("writing {}", target.display()))?;
@@ -174,10 +170,13 @@ impl Drop for Staged {
     }
 }
 
-fn track(path: &Path) {
-    if let Ok(mut paths) = IN_FLIGHT.lock() {
-        paths.push(path.to_path_buf());
-    }
+/// Creates `path` while holding the in-flight list, so that the interrupt handler (which
+/// holds it until the process exits) sees every temporary file that exists.
+fn create_tracked(path: &Path) -> std::io::Result<File> {
+    let mut paths = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    paths.push(path.to_path_buf());
+    Ok(file)
 }
 
 fn untrack(path: &Path) {
