@@ -1,1 +1,193 @@
-// placeholder
+// The page's glue: the state, the URL that mirrors it, the tabs, and one request to
+// /api/explore per change whose answer every view draws. No view computes a number.
+
+import { post } from './api.js';
+import { exact, heat, range, signed } from './format.js';
+import { GridView } from './grid.js';
+import { SettingsForm } from './settings-form.js';
+import { fromHash, MODES, toHash } from './state.js';
+import { CheckpointView } from './views/checkpoint.js';
+import { ConvView } from './views/conv.js';
+import { ExploreView } from './views/explore.js';
+import { GradientView } from './views/gradient.js';
+import { ImagesView } from './views/images.js';
+import { ShiftView } from './views/shift.js';
+
+const $ = (id) => document.getElementById(id);
+const main = $('explorer');
+const state = fromHash(location.hash);
+let latest = null;
+let requestCount = 0;
+
+function announce(text) {
+  const el = $('announcer');
+  el.textContent = '';
+  // A fresh text node after a tick makes screen readers announce repeated messages too.
+  setTimeout(() => { el.textContent = text; }, 30);
+}
+
+function saveUrl() {
+  history.replaceState(null, '', toHash(state));
+}
+
+async function parseNumber(text) {
+  const { value } = await post('/api/parse', { text, kind: 'number' });
+  return value;
+}
+
+/** Edits a cell of one of the state's grids; resolves to a refusal message or null. */
+function editor(rowsOf, what) {
+  return async (r, c, text) => {
+    let value;
+    try {
+      value = await parseNumber(text);
+    } catch (e) {
+      announce(`Not changed: ${e.message}`);
+      return e.message;
+    }
+    rowsOf()[r][c] = value;
+    await refresh(`${what} row ${r + 1}, column ${c + 1} set to ${exact(value)}.`);
+    return null;
+  };
+}
+
+const inputGrid = new GridView($('grid-input'), {
+  name: 'input',
+  labelledBy: 'input-title',
+  editable: true,
+  errorEl: $('input-error'),
+  onEdit: editor(() => state.grid, 'Input'),
+  onActivate: (r, c, how) => exploreView.activate('input', r, c, how),
+  onDeactivate: (how) => exploreView.deactivate(how),
+});
+const exploreView = new ExploreView(inputGrid);
+const shiftView = new ShiftView((direction) => {
+  state.shift = direction;
+  refresh(`Shifted ${direction}.`);
+});
+const gradientView = new GradientView(editor(() => {
+  state.upstream ??= latest.gradient.upstream.map((row) => row.slice());
+  return state.upstream;
+}, 'Upstream gradient'));
+const convView = new ConvView(editor(() => {
+  state.weights ??= latest.conv.weights.map((row) => row.slice());
+  return state.weights;
+}, 'Weight'));
+const imagesView = new ImagesView(state, saveUrl);
+new CheckpointView();
+const form = new SettingsForm(state, {
+  onSettings: () => refresh('Settings changed.'),
+  onGrid: (reason) => refresh(reason),
+  message: (text) => { $('form-message').textContent = text; },
+});
+
+$('reset-upstream').addEventListener('click', () => { state.upstream = null; refresh('Upstream gradient reset to all ones.'); });
+$('reset-weights').addEventListener('click', () => { state.weights = null; refresh('Weights reset to 0.25.'); });
+
+/** Asks the server for everything and draws it; a refusal is shown in words instead. */
+async function refresh(reason) {
+  const mine = ++requestCount;
+  main.dataset.busy = 'true';
+  saveUrl();
+  try {
+    const answer = await post('/api/explore', {
+      grid: state.grid,
+      settings: state.settings,
+      upstream: state.upstream,
+      shift: state.shift,
+      weights: state.weights,
+    });
+    if (mine !== requestCount) return;
+    latest = answer;
+    state.grid = answer.input;
+    draw(answer);
+    if (reason) {
+      const s = answer.pool.summary;
+      announce(`${reason} Average difference ${signed(s.mean_gap)}, largest gap ${signed(s.largest_gap)}.`);
+    }
+  } catch (e) {
+    if (mine !== requestCount) return;
+    latest = null;
+    showProblem(e.message);
+    if (reason) announce(`No output: ${e.message}`);
+  } finally {
+    if (mine === requestCount) {
+      main.dataset.busy = 'false';
+      main.dataset.renders = String(Number(main.dataset.renders) + 1);
+    }
+  }
+}
+
+function draw(answer) {
+  $('problem').hidden = true;
+  main.dataset.problem = 'false';
+  setOutputsHidden(false);
+  const scale = range(answer.input);
+  const rows = answer.input.length;
+  const cols = answer.input[0].length;
+  $('input-title').textContent = `Input (${rows}×${cols})`;
+  inputGrid.render(answer.input, (r, c, v) => ({ colour: heat(v, scale) }));
+  exploreView.render(answer);
+  shiftView.render(answer.shift, answer.input);
+  gradientView.render(answer.gradient);
+  convView.render(answer.conv, answer.input);
+}
+
+function showProblem(message) {
+  const problem = $('problem');
+  problem.textContent = `These settings give no output, so none is shown. ${message}`;
+  problem.hidden = false;
+  main.dataset.problem = 'true';
+  setOutputsHidden(true);
+  // The input is still the reader's to edit; only finite numbers are ever drawn.
+  const ok = Array.isArray(state.grid) && state.grid.every((row) => Array.isArray(row) && row.every(Number.isFinite));
+  if (ok) inputGrid.render(state.grid);
+  exploreView.setActive(false);
+}
+
+function setOutputsHidden(hidden) {
+  for (const id of ['panel-explore', 'panel-shift', 'panel-gradient', 'panel-conv']) {
+    $(id).classList.toggle('blocked', hidden);
+  }
+  if (!hidden) exploreView.setActive(state.mode === 'explore');
+}
+
+// Tabs (WAI-ARIA tabs pattern, automatic activation).
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+function setMode(mode, focus = false) {
+  state.mode = MODES.includes(mode) ? mode : 'explore';
+  for (const tab of tabs) {
+    const on = tab.dataset.mode === state.mode;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(tab.getAttribute('aria-controls')).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  $('input-area').hidden = state.mode === 'images' || state.mode === 'checkpoint';
+  main.dataset.mode = state.mode;
+  exploreView.setActive(state.mode === 'explore' && main.dataset.problem !== 'true');
+  saveUrl();
+  if (state.mode === 'images') imagesView.refresh();
+}
+for (const tab of tabs) {
+  tab.addEventListener('click', () => setMode(tab.dataset.mode));
+  tab.addEventListener('keydown', (e) => {
+    const i = tabs.indexOf(tab);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    setMode(tabs[(next + tabs.length) % tabs.length].dataset.mode, true);
+  });
+}
+
+window.addEventListener('hashchange', () => {
+  if (location.hash === toHash(state)) return;
+  Object.assign(state, fromHash(location.hash));
+  form.fill();
+  setMode(state.mode);
+  refresh();
+});
+
+form.fill();
+setMode(state.mode);
+refresh();

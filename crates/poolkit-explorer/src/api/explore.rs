@@ -71,7 +71,7 @@ fn pool_view(grid: &Grid, settings: &Settings) -> Result<Value, ApiError> {
         .map(|o| {
             avg_plan
                 .avg_divisor(&[o / out_cols, o % out_cols])
-                .unwrap_or(0)
+                .map_or(0, |d| d as usize)
         })
         .collect();
     let axes = max_plan.axes();

@@ -1,0 +1,126 @@
+// The settings form: shows the state's settings, writes changes back into it, and asks
+// the server for new grids (resize, presets, pasted CSV). Controls report on `change`, so
+// a half-typed number is not sent.
+
+import { post } from './api.js';
+import { defaultSettings, SEED_GRID } from './state.js';
+
+const AXIS_FIELDS = ['kernel', 'stride', 'dilation', 'pad_begin', 'pad_end'];
+
+const $ = (id) => document.getElementById(id);
+
+/** A number field's value, or null when it is empty (the server then says what is missing). */
+function numberOf(input) {
+  return input.value.trim() === '' ? null : Number(input.value);
+}
+
+export class SettingsForm {
+  /**
+   * @param {object} state the page state (changed in place)
+   * @param {object} hooks onSettings(), onGrid(reason), message(text)
+   */
+  constructor(state, hooks) {
+    this.state = state;
+    this.hooks = hooks;
+    const onSetting = () => {
+      this.read();
+      this.hooks.onSettings();
+    };
+    for (const id of ['operator', 'p', 'padding', 'ceil_mode', 'count_include_pad']) $(id).addEventListener('change', onSetting);
+    for (const field of AXIS_FIELDS) {
+      for (const axis of [0, 1]) $(`${field}-${axis}`).addEventListener('change', onSetting);
+    }
+    $('rows').addEventListener('change', () => this.resize());
+    $('cols').addEventListener('change', () => this.resize());
+    $('preset').addEventListener('change', () => this.syncVisibility());
+    $('apply-preset').addEventListener('click', () => this.preset());
+    $('apply-csv').addEventListener('click', () => this.csv());
+    const reset = document.createElement('button');
+    reset.type = 'button';
+    reset.id = 'reset-all';
+    reset.textContent = 'Reset everything to the seed';
+    reset.addEventListener('click', () => this.reset());
+    $('settings-form').append(reset);
+  }
+
+  /** Shows the state's values in the controls. */
+  fill() {
+    const s = this.state.settings;
+    $('operator').value = s.operator;
+    $('p').value = String(s.p);
+    $('padding').value = s.padding;
+    $('ceil_mode').checked = !!s.ceil_mode;
+    $('count_include_pad').checked = !!s.count_include_pad;
+    for (const field of AXIS_FIELDS) {
+      for (const axis of [0, 1]) $(`${field}-${axis}`).value = String(s[field]?.[axis] ?? '');
+    }
+    $('rows').value = String(this.state.grid.length);
+    $('cols').value = String(this.state.grid[0]?.length ?? 0);
+    this.syncVisibility();
+  }
+
+  /** Reads the controls into the state's settings. */
+  read() {
+    const s = this.state.settings;
+    s.operator = $('operator').value;
+    s.p = numberOf($('p'));
+    s.padding = $('padding').value;
+    s.ceil_mode = $('ceil_mode').checked;
+    s.count_include_pad = $('count_include_pad').checked;
+    for (const field of AXIS_FIELDS) s[field] = [0, 1].map((axis) => numberOf($(`${field}-${axis}`)));
+    // A new geometry may change the output's shape: the upstream gradient starts again from ones.
+    this.state.upstream = null;
+    this.syncVisibility();
+  }
+
+  syncVisibility() {
+    $('p-label').hidden = $('operator').value !== 'lp';
+    const explicit = $('padding').value === 'explicit';
+    for (const field of ['pad_begin', 'pad_end']) {
+      for (const axis of [0, 1]) $(`${field}-${axis}`).disabled = !explicit;
+    }
+    $('seed-label').hidden = $('preset').value !== 'random';
+  }
+
+  async newGrid(request, reason) {
+    try {
+      const answer = await request();
+      this.state.grid = answer.grid;
+      this.state.upstream = null;
+      this.hooks.message('');
+      this.fill();
+      await this.hooks.onGrid(reason);
+    } catch (e) {
+      this.fill();
+      this.hooks.message(`Not applied: ${e.message}`);
+    }
+  }
+
+  resize() {
+    const rows = numberOf($('rows'));
+    const cols = numberOf($('cols'));
+    return this.newGrid(() => post('/api/resize', { grid: this.state.grid, rows, cols }), `Grid resized to ${rows}×${cols}.`);
+  }
+
+  preset() {
+    const name = $('preset').value;
+    const body = { name, rows: this.state.grid.length, cols: this.state.grid[0].length, seed: numberOf($('random-seed')) ?? 0 };
+    const label = $('preset').selectedOptions[0].textContent;
+    return this.newGrid(() => post('/api/preset', body), `Loaded ${label}.`);
+  }
+
+  csv() {
+    const text = $('csv-text').value;
+    return this.newGrid(() => post('/api/parse', { text, kind: 'csv' }), 'Loaded the pasted grid.');
+  }
+
+  async reset() {
+    this.state.settings = defaultSettings();
+    this.state.grid = SEED_GRID.map((row) => row.slice());
+    this.state.upstream = null;
+    this.state.weights = null;
+    this.hooks.message('');
+    this.fill();
+    await this.hooks.onGrid('Reset to the seed’s grid and settings.');
+  }
+}

@@ -1,0 +1,149 @@
+// Shared set-up of the browser tests: the real explorer server (the `serve` example binary,
+// started on a free port), Debian's Chromium through playwright-core, and a page that
+// records every console error and failed request so that each test can insist on none.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../../..');
+export const screenshotDir = path.join(repoRoot, 'target', 'e2e-screenshots');
+
+const serverBin = process.env.EXPLORER_BIN || path.join(repoRoot, 'target', 'debug', 'examples', 'serve');
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Starts the server on a free port; resolves to {url, stop}. */
+export function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(serverBin, ['0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error('server printed no URL within 20 s')), 20000);
+    child.on('error', reject);
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const match = buffered.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[0], stop: () => child.kill('SIGINT') });
+      }
+    });
+  });
+}
+
+/** Launches Chromium with a fresh profile; resolves to {browser, close}. */
+export async function startBrowser() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'poolkit-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens the explorer at `hash` and waits for its first answer. The returned page records
+ * problems: console errors, uncaught exceptions, failed requests, HTTP errors. Responses
+ * of 400 (and the console line Chromium logs for them) are allowed only inside
+ * `expectRefusals`, where a test sends something invalid on purpose.
+ */
+export async function openExplorer(context, baseUrl, hash = '', viewport) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  let refusalsAllowed = 0;
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const refusal = /status of 40[0-9]/.test(msg.text());
+    if (refusal && refusalsAllowed > 0) return;
+    problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => {
+    const status = res.status();
+    if (status >= 400 && !(status === 400 && refusalsAllowed > 0)) problems.push(`HTTP ${status}: ${res.url()}`);
+    if (!res.url().startsWith(baseUrl) && !res.url().startsWith('data:')) problems.push(`outside request: ${res.url()}`);
+  });
+  page.problems = problems;
+  page.expectRefusals = async (fn) => {
+    refusalsAllowed += 1;
+    try {
+      return await fn();
+    } finally {
+      // Console lines about the refused responses arrive a moment after them.
+      await page.waitForTimeout(150);
+      refusalsAllowed -= 1;
+    }
+  };
+  await page.goto(baseUrl + hash);
+  await settled(page);
+  return page;
+}
+
+/** Waits until the page has drawn the answer to its latest request. */
+export async function settled(page) {
+  await page.waitForFunction(() => {
+    const main = document.getElementById('explorer');
+    return main && main.dataset.busy === 'false' && Number(main.dataset.renders) > 0;
+  });
+}
+
+/** Waits until the page drew at least one more answer than `before`. */
+export async function redrawn(page, before) {
+  await page.waitForFunction((n) => {
+    const main = document.getElementById('explorer');
+    return main.dataset.busy === 'false' && Number(main.dataset.renders) > n;
+  }, before);
+}
+
+export async function renders(page) {
+  return Number(await page.locator('#explorer').getAttribute('data-renders'));
+}
+
+/** Reads a grid's cells as rows of exact values (data-value). */
+export async function gridValues(page, name) {
+  return page.$$eval(`td[data-grid="${name}"]`, (cells) => {
+    const rows = [];
+    for (const td of cells) {
+      const r = Number(td.dataset.row);
+      (rows[r] ||= [])[Number(td.dataset.col)] = Number(td.dataset.value);
+    }
+    return rows;
+  });
+}
+
+/** Asks the server's API directly, from the page (same origin), for cross-checks. */
+export async function api(page, path, body) {
+  return page.evaluate(async ([p, b]) => {
+    const res = await fetch(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+    return res.json();
+  }, [path, body]);
+}
+
+/** The page's current request body, as the page itself would send it. */
+export async function currentState(page) {
+  return page.evaluate(() => {
+    const q = new URLSearchParams(location.hash.slice(1));
+    return Object.fromEntries(q.entries());
+  });
+}
+
+export function screenshotPath(name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  return path.join(screenshotDir, name);
+}
