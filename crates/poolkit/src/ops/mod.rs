@@ -13,6 +13,9 @@ pub use backward::{
     max_pool_backward_from_indices, max_roi_pool_backward, max_unpool_backward, pool_backward,
     pool_backward_into,
 };
-pub use forward::{max_pool_with_indices, max_pool_with_indices_into, pool, pool_into};
+pub use forward::{
+    max_pool_with_indices, max_pool_with_indices_into, max_pool_with_indices_into_with, pool,
+    pool_into, pool_into_with, pool_with,
+};
 pub use roi::{max_roi_pool, max_roi_pool_into};
 pub use unpool::{max_unpool, max_unpool_into};

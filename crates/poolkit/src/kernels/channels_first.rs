@@ -1,0 +1,504 @@
+//! Windowed max / average pooling of channels-first tensors (1-, 2- and 3-D), one output
+//! row at a time, vectorised along W.
+//!
+//! Each output row lists its window's in-bounds input rows once, so vertical padding never
+//! reaches a loop. Along W the row splits into a border (outputs whose window leaves the
+//! input: exact scalar code with bounds) and an interior (every tap inside: vector blocks
+//! of `LANES` outputs with no bounds logic). Strides 1 and 2 are vectorised (stride 2
+//! through a deinterleaving load, with a dedicated 2×2/s2 block); other strides run the
+//! scalar code. A vector block that saw a NaN is redone by the scalar code, which keeps
+//! the reference's first-NaN rule.
+
+use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::lanes::{takes_over, Lanes};
+use super::run::Kernel;
+use crate::element::Element;
+use std::ops::Range;
+
+/// One in-bounds input row of an output row's window: its start relative to the plane,
+/// and its part of the argmax index.
+#[derive(Debug, Clone, Copy, Default)]
+struct RowTap {
+    offset: isize,
+    term: i32,
+}
+
+/// Windowed pooling of an `[N, C, D, H, W]` view (lower ranks pass unit D and H axes).
+pub(crate) struct ChannelsFirst<T> {
+    /// Element `[0, 0, 0, 0, 0]`.
+    pub src: Src<T>,
+    pub batch_stride: isize,
+    pub channel_stride: isize,
+    pub channels: usize,
+    /// The D and H axes and their strides (W has stride 1).
+    pub lead: [Line; 2],
+    pub lead_strides: [isize; 2],
+    pub w: Line,
+    pub kind: Kind,
+    /// The contiguous output, `[N, C, OD, OH, OW]`.
+    pub out: Dst<T>,
+    pub indices: Option<Dst<i64>>,
+    pub index_map: IndexMap,
+    /// Use streaming stores (the output is larger than the caches).
+    pub stream: bool,
+    pub batch: usize,
+    pub elements: usize,
+}
+
+/// Everything one output row needs.
+struct Row<'a, T> {
+    plane: *const T,
+    taps: &'a [RowTap],
+    /// Divisor factor of the D and H axes (an f64, as the reference multiplies them).
+    vfactor: f64,
+    out: *mut T,
+    indices: Option<*mut i64>,
+    plane_offset: i64,
+}
+
+/// Rows of up to this many input rows keep their list on the stack.
+const STACK_ROWS: usize = 64;
+
+impl<T: Element> Kernel<T> for ChannelsFirst<T> {
+    fn tasks(&self) -> usize {
+        self.batch * self.channels * self.lead[0].output * self.lead[1].output
+    }
+
+    fn elements(&self) -> usize {
+        self.elements
+    }
+
+    fn streams(&self) -> bool {
+        self.stream
+    }
+
+    #[inline(always)]
+    fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {
+        let [ld, lh] = self.lead;
+        let rows_per_plane = ld.output * lh.output;
+        // In-bounds taps are distinct input positions: never more than the input has.
+        let most = ld.kernel.min(ld.input) * lh.kernel.min(lh.input);
+        let mut stack = [RowTap::default(); STACK_ROWS];
+        let mut heap = Vec::new();
+        let taps: &mut [RowTap] = if most <= STACK_ROWS {
+            &mut stack[..most]
+        } else {
+            heap.resize(most, RowTap::default());
+            &mut heap
+        };
+        let [wd, wh, _] = self.index_map.weights;
+        let row_len = self.w.output;
+        for r in range {
+            let (plane, within) = (r / rows_per_plane, r % rows_per_plane);
+            let (od, oh) = (within / lh.output, within % lh.output);
+            let (n, c) = (plane / self.channels, plane % self.channels);
+            let mut count = 0;
+            let (d0, d1) = ld.taps_in(od);
+            let (h0, h1) = lh.taps_in(oh);
+            for td in d0..d1 {
+                let pd = ld.start(od) + (td * ld.dilation) as isize;
+                for th in h0..h1 {
+                    let ph = lh.start(oh) + (th * lh.dilation) as isize;
+                    taps[count] = RowTap {
+                        offset: pd * self.lead_strides[0] + ph * self.lead_strides[1],
+                        term: (pd as i64 * wd + ph as i64 * wh) as i32,
+                    };
+                    count += 1;
+                }
+            }
+            let vfactor = match self.kind {
+                Kind::Avg(Mean::Count { include_pad }) => {
+                    ld.count(od, include_pad) as f64 * lh.count(oh, include_pad) as f64
+                }
+                _ => 1.0,
+            };
+            let row = Row {
+                plane: self.src.0.wrapping_offset(
+                    n as isize * self.batch_stride + c as isize * self.channel_stride,
+                ),
+                taps: &taps[..count],
+                vfactor,
+                out: self.out.0.wrapping_add(r * row_len),
+                indices: self.indices.map(|d| d.0.wrapping_add(r * row_len)),
+                plane_offset: self.index_map.plane_offset(n, c, self.channels),
+            };
+            self.row::<L>(&row);
+        }
+    }
+}
+
+impl<T: Element> ChannelsFirst<T> {
+    /// Border, interior, border.
+    #[inline(always)]
+    fn row<L: Lanes<T = T>>(&self, row: &Row<'_, T>) {
+        let (lo, hi) = self.w.interior();
+        for ow in 0..lo {
+            self.put_exact(row, ow);
+        }
+        let done = match self.w.stride {
+            1 => self.interior::<L, false>(row, lo, hi),
+            2 => self.interior::<L, true>(row, lo, hi),
+            _ => lo,
+        };
+        for ow in done..hi {
+            self.put_exact(row, ow);
+        }
+        for ow in hi..self.w.output {
+            self.put_exact(row, ow);
+        }
+    }
+
+    /// Vector blocks over interior outputs `lo..hi`; returns the first output it left to
+    /// the scalar code. With streaming stores the blocks after the first start on aligned
+    /// outputs; the last block may overlap its predecessor (same values written twice).
+    #[inline(always)]
+    fn interior<L: Lanes<T = T>, const S2: bool>(
+        &self,
+        row: &Row<'_, T>,
+        lo: usize,
+        hi: usize,
+    ) -> usize {
+        let lanes = L::LANES;
+        let w = self.w;
+        if hi < lo + lanes || row.taps.is_empty() {
+            return lo;
+        }
+        // The furthest element a block starting at `ow` reads, past its first tap.
+        let reach = ((w.kernel - 1) * w.dilation) as isize
+            + if S2 {
+                2 * lanes as isize - 1
+            } else {
+                lanes as isize - 1
+            };
+        let room = w.input as isize - 1 - reach + w.pad_begin as isize;
+        if room < 0 {
+            return lo;
+        }
+        let last = (room as usize / w.stride).min(hi - lanes);
+        if last < lo {
+            return lo;
+        }
+        let mut ow = lo;
+        loop {
+            self.block::<L, S2>(row, ow);
+            if ow == last {
+                break;
+            }
+            let next = if self.stream && L::STREAM_ALIGN > 0 {
+                next_aligned(row.out, ow, lanes, L::STREAM_ALIGN)
+            } else {
+                ow + lanes
+            };
+            ow = next.min(last);
+        }
+        last + lanes
+    }
+
+    /// Outputs `ow..ow + LANES`, all interior.
+    #[inline(always)]
+    fn block<L: Lanes<T = T>, const S2: bool>(&self, row: &Row<'_, T>, ow: usize) {
+        let w = self.w;
+        let start = w.start(ow);
+        let pair = S2 && w.kernel == 2 && w.dilation == 1 && row.taps.len() == 2;
+        let out = row.out.wrapping_add(ow);
+        // SAFETY: `interior` only passes blocks whose every tap, for every lane, lies in
+        // the input row (its bounds include the deinterleaving loads' extra element), and
+        // outputs `ow..ow + LANES` lie in this row of the output.
+        unsafe {
+            match (self.kind, row.indices) {
+                (Kind::Max, None) => {
+                    let value = if pair {
+                        pair_max::<L>(row, start)
+                    } else {
+                        window_max::<L, S2>(row, start, w.kernel, w.dilation)
+                    };
+                    match value {
+                        Some(v) => put::<L>(out, v, self.stream),
+                        None => self.redo(row, ow, L::LANES),
+                    }
+                }
+                (Kind::Max, Some(indices)) => {
+                    let ww = self.index_map.weights[2] as i32;
+                    let found = if pair {
+                        pair_argmax::<L>(row, start, ww)
+                    } else {
+                        window_argmax::<L, S2>(row, start, w.kernel, w.dilation, ww)
+                    };
+                    match found {
+                        Some((v, best)) => {
+                            put::<L>(out, v, self.stream);
+                            let ww = ww as i64;
+                            let first = row.plane_offset + start as i64 * ww;
+                            let step = w.stride as i64 * ww;
+                            L::store_indices(indices.add(ow), best, first, step);
+                        }
+                        None => self.redo(row, ow, L::LANES),
+                    }
+                }
+                (Kind::Avg(mean), _) => {
+                    let divisor = match mean {
+                        Mean::Override(d) => d,
+                        Mean::Count { .. } => row.vfactor * w.kernel as f64,
+                    };
+                    let v = if pair {
+                        pair_avg::<L>(row, start, divisor)
+                    } else {
+                        window_avg::<L, S2>(row, start, w.kernel, w.dilation, divisor)
+                    };
+                    put::<L>(out, v, self.stream);
+                }
+            }
+        }
+    }
+
+    /// Redoes a block that saw a NaN with the exact scalar rule.
+    #[inline(never)]
+    #[cold]
+    fn redo(&self, row: &Row<'_, T>, ow: usize, lanes: usize) {
+        for o in ow..ow + lanes {
+            self.put_exact(row, o);
+        }
+    }
+
+    /// Output `ow` with bounds checks and the reference's exact rules.
+    #[inline(always)]
+    fn put_exact(&self, row: &Row<'_, T>, ow: usize) {
+        let w = self.w;
+        let start = w.start(ow);
+        let (t0, t1) = w.taps_in(ow);
+        let ww = self.index_map.weights[2];
+        // SAFETY: rows in `row.taps` and taps `t0..t1` lie inside the input (that is what
+        // `taps_in` selects), and output `ow` lies in this output row.
+        unsafe {
+            match self.kind {
+                Kind::Max => {
+                    let mut best = T::LOWEST;
+                    let mut best_index = 0i64;
+                    let mut first = true;
+                    'rows: for tap in row.taps {
+                        let p = row.plane.offset(tap.offset + start);
+                        for t in t0..t1 {
+                            let v = *p.add(t * w.dilation);
+                            if first || takes_over(best, v) {
+                                best = v;
+                                best_index = tap.term as i64
+                                    + (start + (t * w.dilation) as isize) as i64 * ww;
+                                first = false;
+                            } else if best.is_nan() {
+                                break 'rows;
+                            }
+                        }
+                    }
+                    row.out.add(ow).write(best);
+                    if let Some(indices) = row.indices {
+                        indices.add(ow).write(row.plane_offset + best_index);
+                    }
+                }
+                Kind::Avg(mean) => {
+                    let mut sum = -0.0f64;
+                    for tap in row.taps {
+                        let p = row.plane.offset(tap.offset + start);
+                        for t in t0..t1 {
+                            sum += (*p.add(t * w.dilation)).to_f64();
+                        }
+                    }
+                    let divisor = match mean {
+                        Mean::Override(d) => d,
+                        Mean::Count { include_pad } => {
+                            row.vfactor * w.count(ow, include_pad) as f64
+                        }
+                    };
+                    row.out.add(ow).write(T::from_mean(sum, divisor));
+                }
+            }
+        }
+    }
+}
+
+/// The first output after `ow` (at most `lanes` on) whose address is `align`-aligned.
+#[inline(always)]
+pub(crate) fn next_aligned<T>(out: *mut T, ow: usize, lanes: usize, align: usize) -> usize {
+    let size = std::mem::size_of::<T>();
+    let address = out as usize + (ow + 1) * size;
+    let gap = (align - address % align) % align;
+    if gap.is_multiple_of(size) {
+        ow + 1 + gap / size
+    } else {
+        ow + lanes
+    }
+}
+
+/// Stores a block, streaming it past the caches when asked and aligned.
+///
+/// # Safety
+/// `out[0..LANES]` must be writable.
+#[inline(always)]
+pub(crate) unsafe fn put<L: Lanes>(out: *mut L::T, v: L::V, stream: bool) {
+    // SAFETY: the caller guarantees the elements; streaming only at the alignment it needs.
+    unsafe {
+        if stream && L::STREAM_ALIGN > 0 && (out as usize).is_multiple_of(L::STREAM_ALIGN) {
+            L::store_stream(out, v)
+        } else {
+            L::store(out, v)
+        }
+    }
+}
+
+/// One tap for `LANES` outputs: consecutive elements (stride 1) or every other (stride 2).
+#[inline(always)]
+unsafe fn tap<L: Lanes, const S2: bool>(p: *const L::T) -> L::V {
+    // SAFETY: the caller guarantees the `LANES` (or `2*LANES`) elements exist.
+    unsafe {
+        if S2 {
+            L::load_even_raw(p)
+        } else {
+            L::load(p)
+        }
+    }
+}
+
+/// Undoes the stride-2 raw lane order.
+#[inline(always)]
+fn ordered<L: Lanes, const S2: bool>(v: L::V) -> L::V {
+    if S2 {
+        L::unraw(v)
+    } else {
+        v
+    }
+}
+
+/// Max of a block over every row and tap in window order; `None` if a NaN was seen.
+#[inline(always)]
+unsafe fn window_max<L: Lanes, const S2: bool>(
+    row: &Row<'_, L::T>,
+    start: isize,
+    kernel: usize,
+    dilation: usize,
+) -> Option<L::V> {
+    // SAFETY: the caller guarantees every tap of every row is readable.
+    unsafe {
+        let mut acc = tap::<L, S2>(row.plane.offset(row.taps[0].offset + start));
+        let mut nan = L::flag_nan(L::none(), acc);
+        for (i, r) in row.taps.iter().enumerate() {
+            let p = row.plane.offset(r.offset + start);
+            for t in usize::from(i == 0)..kernel {
+                let v = tap::<L, S2>(p.add(t * dilation));
+                nan = L::flag_nan(nan, v);
+                acc = L::max_first(acc, v);
+            }
+        }
+        (!L::any(nan)).then(|| ordered::<L, S2>(acc))
+    }
+}
+
+/// Max and argmax term of a block; `None` if a NaN was seen.
+#[inline(always)]
+unsafe fn window_argmax<L: Lanes, const S2: bool>(
+    row: &Row<'_, L::T>,
+    start: isize,
+    kernel: usize,
+    dilation: usize,
+    ww: i32,
+) -> Option<(L::V, L::I)> {
+    // SAFETY: the caller guarantees every tap of every row is readable.
+    unsafe {
+        let mut acc = tap::<L, S2>(row.plane.offset(row.taps[0].offset + start));
+        let mut best = L::splat_i(row.taps[0].term);
+        let mut nan = L::flag_nan(L::none(), acc);
+        for (i, r) in row.taps.iter().enumerate() {
+            let p = row.plane.offset(r.offset + start);
+            for t in usize::from(i == 0)..kernel {
+                let v = tap::<L, S2>(p.add(t * dilation));
+                nan = L::flag_nan(nan, v);
+                let take = L::greater(v, acc);
+                acc = L::max_first(acc, v);
+                best = L::blend_i(best, L::splat_i(r.term + (t * dilation) as i32 * ww), take);
+            }
+        }
+        if L::any(nan) {
+            return None;
+        }
+        Some(if S2 {
+            (L::unraw(acc), L::unraw_i(best))
+        } else {
+            (acc, best)
+        })
+    }
+}
+
+/// Mean of a block, summed in window order.
+#[inline(always)]
+unsafe fn window_avg<L: Lanes, const S2: bool>(
+    row: &Row<'_, L::T>,
+    start: isize,
+    kernel: usize,
+    dilation: usize,
+    divisor: f64,
+) -> L::V {
+    // SAFETY: the caller guarantees every tap of every row is readable.
+    unsafe {
+        let mut acc = L::acc_zero();
+        for r in row.taps {
+            let p = row.plane.offset(r.offset + start);
+            for t in 0..kernel {
+                acc = L::acc_add(acc, tap::<L, S2>(p.add(t * dilation)));
+            }
+        }
+        ordered::<L, S2>(L::acc_mean(acc, divisor))
+    }
+}
+
+/// The two rows of a 2×2/s2 window, each as (even, odd) columns in raw order.
+#[inline(always)]
+unsafe fn pair_rows<L: Lanes>(row: &Row<'_, L::T>, start: isize) -> [(L::V, L::V); 2] {
+    // SAFETY: the caller guarantees `2*LANES` elements from `start` in both rows.
+    unsafe {
+        [
+            L::load_pair_raw(row.plane.offset(row.taps[0].offset + start)),
+            L::load_pair_raw(row.plane.offset(row.taps[1].offset + start)),
+        ]
+    }
+}
+
+/// 2×2/s2 max: each row's pair first, then the rows, which keeps window order.
+#[inline(always)]
+unsafe fn pair_max<L: Lanes>(row: &Row<'_, L::T>, start: isize) -> Option<L::V> {
+    // SAFETY: forwarded from the caller.
+    let [(e0, o0), (e1, o1)] = unsafe { pair_rows::<L>(row, start) };
+    let nan = L::flag_nan2(L::flag_nan2(L::none(), e0, o0), e1, o1);
+    let m = L::max_first(L::max_first(e0, o0), L::max_first(e1, o1));
+    (!L::any(nan)).then(|| L::unraw(m))
+}
+
+/// 2×2/s2 max and argmax term.
+#[inline(always)]
+unsafe fn pair_argmax<L: Lanes>(
+    row: &Row<'_, L::T>,
+    start: isize,
+    ww: i32,
+) -> Option<(L::V, L::I)> {
+    // SAFETY: forwarded from the caller.
+    let [(e0, o0), (e1, o1)] = unsafe { pair_rows::<L>(row, start) };
+    let nan = L::flag_nan2(L::flag_nan2(L::none(), e0, o0), e1, o1);
+    if L::any(nan) {
+        return None;
+    }
+    let (r0, r1) = (row.taps[0].term, row.taps[1].term);
+    let b0 = L::blend_i(L::splat_i(r0), L::splat_i(r0 + ww), L::greater(o0, e0));
+    let b1 = L::blend_i(L::splat_i(r1), L::splat_i(r1 + ww), L::greater(o1, e1));
+    let (h0, h1) = (L::max_first(e0, o0), L::max_first(e1, o1));
+    let best = L::blend_i(b0, b1, L::greater(h1, h0));
+    Some((L::unraw(L::max_first(h0, h1)), L::unraw_i(best)))
+}
+
+/// 2×2/s2 mean, summed in window order.
+#[inline(always)]
+unsafe fn pair_avg<L: Lanes>(row: &Row<'_, L::T>, start: isize, divisor: f64) -> L::V {
+    // SAFETY: forwarded from the caller.
+    let [(e0, o0), (e1, o1)] = unsafe { pair_rows::<L>(row, start) };
+    let acc = L::acc_add(
+        L::acc_add(L::acc_add(L::acc_add(L::acc_zero(), e0), o0), e1),
+        o1,
+    );
+    L::unraw(L::acc_mean(acc, divisor))
+}

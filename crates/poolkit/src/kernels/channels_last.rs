@@ -1,0 +1,289 @@
+//! Windowed (and global) max / average pooling of channels-last tensors, vectorised along
+//! C: every tap of an output position is a contiguous run of channels.
+//!
+//! Each output position lists its in-bounds taps once (padding never reaches the channel
+//! loop), then reduces them in window order over blocks of 4 or 1 registers of channels;
+//! a channel count that is not a multiple of the register ends with an overlapping
+//! block. A block that saw a NaN is redone per channel with the exact scalar rule.
+
+use super::channels_first::{next_aligned, put};
+use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::lanes::{takes_over, Lanes};
+use super::run::Kernel;
+use crate::element::Element;
+use std::ops::Range;
+
+/// One in-bounds tap of an output position: where its channels start relative to the
+/// batch item, and its spatial argmax index.
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    offset: isize,
+    term: i32,
+}
+
+/// Windowed pooling of an `[N, D, H, W, C]` view (lower ranks pass unit D and H axes).
+pub(crate) struct ChannelsLast<T> {
+    /// Element `[0, 0, 0, 0, 0]`.
+    pub src: Src<T>,
+    pub batch_stride: isize,
+    /// Strides of D, H and W (C has stride 1).
+    pub spatial_strides: [isize; 3],
+    pub lines: [Line; 3],
+    pub channels: usize,
+    /// Channels per task: all of them, unless rows are too few to keep threads busy.
+    pub chunk: usize,
+    pub kind: Kind,
+    /// The contiguous output, `[N, OD, OH, OW, C]`.
+    pub out: Dst<T>,
+    pub indices: Option<Dst<i64>>,
+    pub index_map: IndexMap,
+    pub stream: bool,
+    pub batch: usize,
+    pub elements: usize,
+}
+
+/// What the channel loop of one output position needs.
+struct Position<'a, T> {
+    base: *const T,
+    taps: &'a [Tap],
+    divisor: f64,
+    out: *mut T,
+    indices: Option<*mut i64>,
+    /// ONNX index offset of channel 0 of this batch item.
+    first: i64,
+}
+
+impl<T: Element> ChannelsLast<T> {
+    fn chunks(&self) -> usize {
+        self.channels.div_ceil(self.chunk)
+    }
+
+    fn rows(&self) -> usize {
+        self.batch * self.lines[0].output * self.lines[1].output
+    }
+}
+
+impl<T: Element> Kernel<T> for ChannelsLast<T> {
+    fn tasks(&self) -> usize {
+        self.rows() * self.chunks()
+    }
+
+    fn elements(&self) -> usize {
+        self.elements
+    }
+
+    fn streams(&self) -> bool {
+        self.stream
+    }
+
+    #[inline(always)]
+    fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {
+        let [ld, lh, lw] = self.lines;
+        let [sd, sh, sw] = self.spatial_strides;
+        let [wd, wh, ww] = self.index_map.weights;
+        let chunks = self.chunks();
+        let most = [ld, lh, lw].iter().map(|l| l.kernel.min(l.input)).product();
+        let mut taps: Vec<Tap> = Vec::with_capacity(most);
+        for task in range {
+            let (row, chunk) = (task / chunks, task % chunks);
+            let c_lo = chunk * self.chunk;
+            let c_hi = (c_lo + self.chunk).min(self.channels);
+            let per_item = ld.output * lh.output;
+            let (n, within) = (row / per_item, row % per_item);
+            let (od, oh) = (within / lh.output, within % lh.output);
+            let base = self.src.0.wrapping_offset(n as isize * self.batch_stride);
+            let ((d0, d1), (h0, h1)) = (ld.taps_in(od), lh.taps_in(oh));
+            for ow in 0..lw.output {
+                taps.clear();
+                let (w0, w1) = lw.taps_in(ow);
+                for td in d0..d1 {
+                    let pd = ld.start(od) + (td * ld.dilation) as isize;
+                    for th in h0..h1 {
+                        let ph = lh.start(oh) + (th * lh.dilation) as isize;
+                        for tw in w0..w1 {
+                            let pw = lw.start(ow) + (tw * lw.dilation) as isize;
+                            taps.push(Tap {
+                                offset: pd * sd + ph * sh + pw * sw,
+                                term: (pd as i64 * wd + ph as i64 * wh + pw as i64 * ww) as i32,
+                            });
+                        }
+                    }
+                }
+                let divisor = match self.kind {
+                    Kind::Avg(Mean::Override(d)) => d,
+                    Kind::Avg(Mean::Count { include_pad }) => {
+                        ld.count(od, include_pad) as f64
+                            * lh.count(oh, include_pad) as f64
+                            * lw.count(ow, include_pad) as f64
+                    }
+                    Kind::Max => 1.0,
+                };
+                let at = (row * lw.output + ow) * self.channels;
+                let position = Position {
+                    base,
+                    taps: &taps,
+                    divisor,
+                    out: self.out.0.wrapping_add(at),
+                    indices: self.indices.map(|d| d.0.wrapping_add(at)),
+                    first: self.index_map.plane_offset(n, 0, self.channels),
+                };
+                self.channel_run::<L>(&position, c_lo, c_hi);
+            }
+        }
+    }
+}
+
+impl<T: Element> ChannelsLast<T> {
+    /// Channels `lo..hi` of one output position.
+    #[inline(always)]
+    fn channel_run<L: Lanes<T = T>>(&self, at: &Position<'_, T>, lo: usize, hi: usize) {
+        let lanes = L::LANES;
+        if hi - lo < lanes {
+            for c in lo..hi {
+                self.put_exact(at, c);
+            }
+            return;
+        }
+        let mut c = lo;
+        if self.stream
+            && L::STREAM_ALIGN > 0
+            && !(at.out.wrapping_add(c) as usize).is_multiple_of(L::STREAM_ALIGN)
+        {
+            self.block::<L, 1>(at, c);
+            c = next_aligned(at.out, c, lanes, L::STREAM_ALIGN).min(hi - lanes);
+        }
+        while c + 4 * lanes <= hi {
+            self.block::<L, 4>(at, c);
+            c += 4 * lanes;
+        }
+        while c + lanes <= hi {
+            self.block::<L, 1>(at, c);
+            c += lanes;
+        }
+        if c < hi {
+            self.block::<L, 1>(at, hi - lanes);
+        }
+    }
+
+    /// Channels `c..c + R*LANES`.
+    #[inline(always)]
+    fn block<L: Lanes<T = T>, const R: usize>(&self, at: &Position<'_, T>, c: usize) {
+        let lanes = L::LANES;
+        let step = self.index_map.channel_step();
+        // SAFETY: every tap is an in-bounds position of the input and channels
+        // `c..c + R*LANES` lie inside `0..C` (the caller's loop bounds), so every load
+        // reads the input and every store writes this position's output.
+        unsafe {
+            let first = at.base.offset(at.taps[0].offset).add(c);
+            match (self.kind, at.indices) {
+                (Kind::Max, None) => {
+                    let mut acc: [L::V; R] = std::array::from_fn(|j| L::load(first.add(j * lanes)));
+                    let mut nan = acc.map(|v| L::flag_nan(L::none(), v));
+                    for tap in &at.taps[1..] {
+                        let p = at.base.offset(tap.offset).add(c);
+                        for j in 0..R {
+                            let v = L::load(p.add(j * lanes));
+                            nan[j] = L::flag_nan(nan[j], v);
+                            acc[j] = L::max_first(acc[j], v);
+                        }
+                    }
+                    if nan.iter().any(|&m| L::any(m)) {
+                        return self.redo(at, c, R * lanes);
+                    }
+                    for (j, v) in acc.into_iter().enumerate() {
+                        put::<L>(at.out.add(c + j * lanes), v, self.stream);
+                    }
+                }
+                (Kind::Max, Some(indices)) => {
+                    let mut acc: [L::V; R] = std::array::from_fn(|j| L::load(first.add(j * lanes)));
+                    let mut nan = acc.map(|v| L::flag_nan(L::none(), v));
+                    let mut best = [L::splat_i(at.taps[0].term); R];
+                    for tap in &at.taps[1..] {
+                        let p = at.base.offset(tap.offset).add(c);
+                        let term = L::splat_i(tap.term);
+                        for j in 0..R {
+                            let v = L::load(p.add(j * lanes));
+                            nan[j] = L::flag_nan(nan[j], v);
+                            best[j] = L::blend_i(best[j], term, L::greater(v, acc[j]));
+                            acc[j] = L::max_first(acc[j], v);
+                        }
+                    }
+                    if nan.iter().any(|&m| L::any(m)) {
+                        return self.redo(at, c, R * lanes);
+                    }
+                    for j in 0..R {
+                        let ch = c + j * lanes;
+                        put::<L>(at.out.add(ch), acc[j], self.stream);
+                        L::store_indices(
+                            indices.add(ch),
+                            best[j],
+                            at.first + ch as i64 * step,
+                            step,
+                        );
+                    }
+                }
+                (Kind::Avg(_), _) => {
+                    let mut acc = [L::acc_zero(); R];
+                    for tap in at.taps {
+                        let p = at.base.offset(tap.offset).add(c);
+                        for (j, a) in acc.iter_mut().enumerate() {
+                            *a = L::acc_add(*a, L::load(p.add(j * lanes)));
+                        }
+                    }
+                    for (j, a) in acc.into_iter().enumerate() {
+                        put::<L>(
+                            at.out.add(c + j * lanes),
+                            L::acc_mean(a, at.divisor),
+                            self.stream,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline(never)]
+    #[cold]
+    fn redo(&self, at: &Position<'_, T>, c: usize, count: usize) {
+        for ch in c..c + count {
+            self.put_exact(at, ch);
+        }
+    }
+
+    /// Channel `c` with the reference's exact rules.
+    #[inline(always)]
+    fn put_exact(&self, at: &Position<'_, T>, c: usize) {
+        // SAFETY: taps are in-bounds positions, `c < C`, and `c` is this position's output.
+        unsafe {
+            match self.kind {
+                Kind::Max => {
+                    let mut best = T::LOWEST;
+                    let mut term = 0i32;
+                    for (i, tap) in at.taps.iter().enumerate() {
+                        let v = *at.base.offset(tap.offset).add(c);
+                        if i == 0 || takes_over(best, v) {
+                            best = v;
+                            term = tap.term;
+                        } else if best.is_nan() {
+                            break;
+                        }
+                    }
+                    at.out.add(c).write(best);
+                    if let Some(indices) = at.indices {
+                        let step = self.index_map.channel_step();
+                        indices
+                            .add(c)
+                            .write(at.first + c as i64 * step + term as i64);
+                    }
+                }
+                Kind::Avg(_) => {
+                    let mut sum = -0.0f64;
+                    for tap in at.taps {
+                        sum += (*at.base.offset(tap.offset).add(c)).to_f64();
+                    }
+                    at.out.add(c).write(T::from_mean(sum, at.divisor));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Fast CPU kernels for forward pooling: the only module with `unsafe` and SIMD.
+//!
+//! # Dispatch
+//! The instruction set is chosen once: the widest the CPU has (AVX-512F, AVX2, SSE2 on
+//! x86_64; scalar elsewhere), or `POOLKIT_ISA=scalar|sse2|avx2|avx512`, or per call via
+//! [`ExecOptions::isa`]. Naming a variant the CPU lacks is an error. f32 has a kernel per
+//! variant; f64, f16, bf16, u8, i8 and u16 run monomorphised scalar loops (no allocation,
+//! no bounds logic in the interior), accumulating exactly as the reference does.
+//!
+//! Threads split a call's tasks (batch × channel × output-row tiles; channel chunks when
+//! rows are few) with `std::thread::scope`: `POOLKIT_THREADS` or [`Parallelism`].
+//!
+//! # Paths and their exactness, against `poolkit::reference`
+//! - **channels-first window** (1/2/3-D, any kernel, padding, dilation, ceil mode;
+//!   strides 1 and 2 vectorised along W, 2×2/s2 specialised): max values and indices
+//!   bit-exact; averages **bit-exact** (same f64 summation order, one division, one
+//!   rounding).
+//! - **channels-last window** (vectorised along C): max values and indices bit-exact;
+//!   averages bit-exact.
+//! - **global, channels-first** (one read-only sweep per plane; averages sum `LANES`
+//!   planes side by side, one per lane): max values, indices and averages bit-exact.
+//!   Global channels-last runs the channels-last window path: bit-exact.
+//! - **large windows, channels-first** (sliding max per dilation phase, prefix sums for
+//!   averages; chosen when visiting every tap would cost more): max values bit-exact;
+//!   averages exact while the partial sums fit f64's 53 bits, else within 2^-52 Σ|x|.
+//!   Argmax of large windows uses the direct path.
+//!
+//! "Bit-exact" for averages means every value equal bit for bit, except which NaN an
+//! average of NaNs returns: Rust leaves the payload of an addition of NaNs unspecified.
+//!
+//! Max pooling keeps the reference's rule in every path: the first NaN wins, else the
+//! first maximum in row-major window order. SIMD blocks that see a NaN are redone by the
+//! exact scalar code. Outputs of 16 MiB or more are written with streaming stores; fresh
+//! outputs of 8 MiB or more ask for transparent huge pages.
+
+mod alloc;
+mod channels_first;
+mod channels_last;
+mod exec;
+mod geom;
+mod global;
+mod isa;
+mod lanes;
+mod route;
+mod run;
+mod sliding;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+pub use exec::{ExecOptions, Parallelism};
+pub use isa::Isa;
+pub use route::fast_path;
+pub(crate) use route::{pool_forward, pool_forward_new};

@@ -1,0 +1,331 @@
+//! Which fast path a call takes, if any: a plan, an input view and an output become one
+//! kernel job, or `false` so that the caller runs the reference.
+//!
+//! Covered: max and average over sliding windows and global regions, 1-, 2- and 3-D,
+//! both layouts, any element type (SIMD for f32), any strides whose innermost axis (W
+//! channels-first, C channels-last) is unit-stride. Left to the reference: Lp pooling,
+//! adaptive regions, and argmax of planes too large for 32-bit index terms.
+
+use super::channels_first::ChannelsFirst;
+use super::channels_last::ChannelsLast;
+use super::exec::Exec;
+use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::global::GlobalChannelsFirst;
+use super::run::{Runner, ScalarRunner, SimdRunner};
+use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
+use crate::element::Element;
+use crate::geometry::{PoolPlan, Reduction};
+use crate::indices::IndexConvention;
+use crate::tensor::{Layout, TensorView};
+use std::any::TypeId;
+
+/// Outputs at least this large are written with streaming stores: they would only evict
+/// the input from the last-level cache.
+const STREAM_MIN_BYTES: usize = 16 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Global,
+    Sliding,
+    ChannelsFirst,
+    ChannelsLast,
+}
+
+/// A plan and an input view, resolved for the kernels.
+struct Job<T> {
+    route: Route,
+    kind: Kind,
+    src: Src<T>,
+    batch: usize,
+    channels: usize,
+    batch_stride: isize,
+    channel_stride: isize,
+    /// D, H, W; lower ranks have leading unit axes of stride 0.
+    lines: [Line; 3],
+    strides: [isize; 3],
+    input_len: usize,
+    output_len: usize,
+    convention: Option<IndexConvention>,
+}
+
+impl<T> Job<T> {
+    fn cast<U>(&self) -> Job<U> {
+        Job {
+            route: self.route,
+            kind: self.kind,
+            src: Src(self.src.0 as *const U),
+            batch: self.batch,
+            channels: self.channels,
+            batch_stride: self.batch_stride,
+            channel_stride: self.channel_stride,
+            lines: self.lines,
+            strides: self.strides,
+            input_len: self.input_len,
+            output_len: self.output_len,
+            convention: self.convention,
+        }
+    }
+}
+
+impl<T> Clone for Job<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Job<T> {}
+
+/// The job for `plan` on `input`, or `None` where the reference must run.
+fn job_for<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    convention: Option<IndexConvention>,
+) -> Option<Job<T>> {
+    let kind = match plan.reduction() {
+        Reduction::Max => Kind::Max,
+        Reduction::Avg {
+            divisor_override: Some(d),
+            ..
+        } => Kind::Avg(Mean::Override(d as f64)),
+        Reduction::Avg {
+            count_include_pad, ..
+        } => Kind::Avg(Mean::Count {
+            include_pad: count_include_pad,
+        }),
+        Reduction::Lp { .. } => return None,
+    };
+    let axes: Vec<Line> = plan.axes().iter().map(Line::of).collect::<Option<_>>()?;
+    let rank = axes.len();
+    let layout = plan.layout();
+    let strides = input.strides();
+    let mut lines = [Line::UNIT; 3];
+    let mut spatial_strides = [0isize; 3];
+    for k in 0..rank {
+        lines[3 - rank + k] = axes[k];
+        spatial_strides[3 - rank + k] = strides[layout.spatial_axis(k)];
+    }
+    let channel_axis = layout.channel_axis(rank + 2);
+    let (batch, channels) = (plan.batch(), plan.channels());
+    let inner_ok = match layout {
+        Layout::ChannelsFirst => lines[2].input == 1 || spatial_strides[2] == 1,
+        Layout::ChannelsLast => channels == 1 || strides[channel_axis] == 1,
+    };
+    if !inner_ok {
+        return None;
+    }
+    let plane_len: usize = lines.iter().map(|l| l.input).product();
+    if convention.is_some() && plane_len > i32::MAX as usize {
+        return None;
+    }
+    if lines[2].input == 1 {
+        // A width-1 axis is read at offset 0 only; give it the unit stride kernels assume.
+        spatial_strides[2] = 1;
+    }
+    let route = match layout {
+        Layout::ChannelsFirst if lines.iter().all(Line::is_whole) => Route::Global,
+        Layout::ChannelsFirst if convention.is_none() && prefers_sliding(&lines) => Route::Sliding,
+        Layout::ChannelsFirst => Route::ChannelsFirst,
+        Layout::ChannelsLast => Route::ChannelsLast,
+    };
+    Some(Job {
+        route,
+        kind,
+        src: Src(input.data().as_ptr().wrapping_add(input.offset())),
+        batch,
+        channels,
+        batch_stride: strides[0],
+        channel_stride: strides[channel_axis],
+        lines,
+        strides: spatial_strides,
+        input_len: plan.input_len(),
+        output_len: plan.output_len(),
+        convention,
+    })
+}
+
+/// True when the separable sliding passes cost less than visiting every tap: 2-D or 1-D
+/// windows of many taps.
+fn prefers_sliding(lines: &[Line; 3]) -> bool {
+    let [d, h, w] = lines;
+    // Its scratch grows with the kernel: only for kernels within the input.
+    if d.output != 1 || d.kernel != 1 || h.kernel > h.input || w.kernel > w.input {
+        return false;
+    }
+    let [ho, wo, hk, wk] = [h.output, w.output, h.kernel, w.kernel].map(|v| v as f64);
+    let [hi, wi, hd, wd] = [h.input, w.input, h.dilation, w.dilation].map(|v| v as f64);
+    let direct = ho * wo * hk * wk;
+    let sliding = 3.0 * hi * (wi + wd * wk) + 3.0 * (hi + hd * hk) * wo;
+    hk * wk >= 16.0 && direct > 2.0 * sliding
+}
+
+/// The fast path `plan` takes on `input` (`"global"`, `"sliding"`, `"channels-first"`,
+/// `"channels-last"`), or `None` where the reference runs; `with_indices` for argmax calls.
+pub fn fast_path<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    with_indices: bool,
+) -> Option<&'static str> {
+    let convention = with_indices.then_some(IndexConvention::Torch);
+    job_for(plan, input, convention).map(|job| match job.route {
+        Route::Global => "global",
+        Route::Sliding => "sliding",
+        Route::ChannelsFirst => "channels-first",
+        Route::ChannelsLast => "channels-last",
+    })
+}
+
+/// Runs `plan` on `input` into `out` (and `indices`) on a fast path; `false` when none
+/// covers the call and nothing was written.
+///
+/// The caller has checked shapes and buffer lengths against the plan: `out` (and
+/// `indices`) hold `plan.output_len()` elements. On `true` every element was written.
+pub(crate) fn pool_forward<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    out: *mut T,
+    indices: Option<(*mut i64, IndexConvention)>,
+    exec: &Exec,
+) -> bool {
+    let Some(job) = job_for(plan, input, indices.map(|(_, c)| c)) else {
+        return false;
+    };
+    if job.output_len == 0 {
+        return true;
+    }
+    let idx = indices.map(|(p, _)| Dst(p));
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // `T` is f32: the casts change no type, only what the compiler knows of it.
+        run_job(
+            &job.cast::<f32>(),
+            Dst(out as *mut f32),
+            idx,
+            &SimdRunner(*exec),
+        );
+    } else {
+        run_job(&job, Dst(out), idx, &ScalarRunner(*exec));
+    }
+    true
+}
+
+/// A fresh output for `plan`, pooled on a fast path, or `None` where none covers it.
+pub(crate) fn pool_forward_new<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    exec: &Exec,
+) -> Option<Vec<T>> {
+    job_for(plan, input, None)?;
+    let mut out = super::alloc::output_buffer::<T>(plan.output_len());
+    if !pool_forward(plan, input, out.as_mut_ptr(), None, exec) {
+        return None;
+    }
+    // SAFETY: `pool_forward` returned true, so it wrote all `output_len` elements, and the
+    // buffer's capacity is `output_len`.
+    unsafe { out.set_len(plan.output_len()) };
+    Some(out)
+}
+
+fn run_job<T: Element, R: Runner<T>>(
+    job: &Job<T>,
+    out: Dst<T>,
+    indices: Option<Dst<i64>>,
+    runner: &R,
+) {
+    let index_map = IndexMap::new(
+        job.convention.unwrap_or_default(),
+        job.lines.map(|l| l.input),
+    );
+    let elements = job.input_len + job.output_len;
+    let stream = job.output_len * std::mem::size_of::<T>() >= STREAM_MIN_BYTES;
+    let [ld, lh, lw] = job.lines;
+    match job.route {
+        Route::Global => runner.execute(&GlobalChannelsFirst {
+            src: job.src,
+            batch_stride: job.batch_stride,
+            channel_stride: job.channel_stride,
+            channels: job.channels,
+            extents: job.lines.map(|l| l.input),
+            strides: job.strides,
+            kind: job.kind,
+            out,
+            indices,
+            index_map,
+            batch: job.batch,
+            elements,
+        }),
+        Route::ChannelsFirst => runner.execute(&ChannelsFirst {
+            src: job.src,
+            batch_stride: job.batch_stride,
+            channel_stride: job.channel_stride,
+            channels: job.channels,
+            lead: [ld, lh],
+            lead_strides: [job.strides[0], job.strides[1]],
+            w: lw,
+            kind: job.kind,
+            out,
+            indices,
+            index_map,
+            stream,
+            batch: job.batch,
+            elements,
+        }),
+        Route::ChannelsLast => {
+            let rows = job.batch * ld.output * lh.output;
+            let wanted_tasks = 4 * runner.exec().threads;
+            let chunk = if rows >= wanted_tasks {
+                job.channels
+            } else {
+                let pieces = wanted_tasks.div_ceil(rows);
+                job.channels.div_ceil(pieces).next_multiple_of(64).max(64)
+            };
+            runner.execute(&ChannelsLast {
+                src: job.src,
+                batch_stride: job.batch_stride,
+                spatial_strides: job.strides,
+                lines: job.lines,
+                channels: job.channels,
+                chunk: chunk.min(job.channels).max(1),
+                kind: job.kind,
+                out,
+                indices,
+                index_map,
+                stream,
+                batch: job.batch,
+                elements,
+            })
+        }
+        Route::Sliding => {
+            let sliding = Sliding {
+                src: job.src,
+                batch_stride: job.batch_stride,
+                channel_stride: job.channel_stride,
+                row_stride: job.strides[1],
+                channels: job.channels,
+                planes: job.batch * job.channels,
+                h: lh,
+                w: lw,
+                h_phases: phases(&lh),
+                w_phases: phases(&lw),
+                kind: job.kind,
+                out,
+                elements,
+            };
+            let threads = runner.exec().threads_for(sliding.planes, elements);
+            if sliding.planes >= threads {
+                runner.execute(&SlidingPlanes(&sliding));
+            } else {
+                let mut across = sliding.across();
+                for plane in 0..sliding.planes {
+                    runner.execute(&SlidingRows {
+                        job: &sliding,
+                        plane,
+                        across: across.as_dst(),
+                    });
+                    runner.execute(&SlidingColumns {
+                        job: &sliding,
+                        plane,
+                        across: &across,
+                    });
+                }
+            }
+        }
+    }
+}

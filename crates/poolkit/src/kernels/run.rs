@@ -1,0 +1,94 @@
+//! Running a kernel: instantiate it for the chosen instruction set, split its tasks over
+//! threads, fence streaming stores. Kernels only say how to run a range of their tasks.
+
+use super::exec::{split_tasks, Exec};
+use super::isa::Isa;
+use super::lanes::{Lanes, Scalar};
+use crate::element::Element;
+use std::ops::Range;
+
+/// A kernel over `tasks()` independent tasks (output rows or planes), written once for
+/// any [`Lanes`] of its element type.
+pub(crate) trait Kernel<T: Element>: Sync {
+    /// Number of tasks; `run` is called on disjoint ranges of `0..tasks()`.
+    fn tasks(&self) -> usize;
+    /// Elements read and written in all, to size the thread count of automatic calls.
+    fn elements(&self) -> usize;
+    /// True when the kernel may use streaming stores (a fence must follow).
+    fn streams(&self) -> bool {
+        false
+    }
+    /// Runs tasks `range`. Implementations are `#[inline(always)]` so that the SIMD entry
+    /// points compile them with their instruction set.
+    fn run<L: Lanes<T = T>>(&self, range: Range<usize>);
+}
+
+/// A kernel of f32, the element type with SIMD variants.
+pub(crate) trait F32Kernel: Kernel<f32> {}
+impl<K: Kernel<f32>> F32Kernel for K {}
+
+/// Runs kernels of element type `T` on the resolved execution choices.
+pub(crate) trait Runner<T: Element> {
+    /// The execution choices.
+    fn exec(&self) -> Exec;
+    /// Runs every task of `kernel`.
+    fn execute<K: Kernel<T>>(&self, kernel: &K);
+}
+
+/// f32: the chosen instruction set.
+pub(crate) struct SimdRunner(pub Exec);
+
+/// Every other element type: the monomorphised scalar loops.
+pub(crate) struct ScalarRunner(pub Exec);
+
+impl Runner<f32> for SimdRunner {
+    fn exec(&self) -> Exec {
+        self.0
+    }
+    fn execute<K: Kernel<f32>>(&self, kernel: &K) {
+        let exec = self.0;
+        let threads = exec.threads_for(kernel.tasks(), kernel.elements());
+        split_tasks(kernel.tasks(), threads, &|range| {
+            run_f32(kernel, exec.isa, range);
+            if kernel.streams() {
+                fence();
+            }
+        });
+    }
+}
+
+impl<T: Element> Runner<T> for ScalarRunner {
+    fn exec(&self) -> Exec {
+        self.0
+    }
+    fn execute<K: Kernel<T>>(&self, kernel: &K) {
+        let threads = self.0.threads_for(kernel.tasks(), kernel.elements());
+        split_tasks(kernel.tasks(), threads, &|range| {
+            kernel.run::<Scalar<T>>(range)
+        });
+    }
+}
+
+/// Runs `range` of an f32 kernel on `isa`, which the caller has checked the CPU has.
+fn run_f32<K: F32Kernel>(kernel: &K, isa: Isa, range: Range<usize>) {
+    debug_assert!(isa.is_supported());
+    match isa {
+        Isa::Scalar => kernel.run::<Scalar<f32>>(range),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` came from `Exec`, which refuses a variant the CPU lacks.
+        Isa::Sse2 => unsafe { super::x86::run_sse2(kernel, range) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2 => unsafe { super::x86::run_avx2(kernel, range) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx512 => unsafe { super::x86::run_avx512(kernel, range) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => kernel.run::<Scalar<f32>>(range),
+    }
+}
+
+fn fence() {
+    #[cfg(target_arch = "x86_64")]
+    super::x86::store_fence();
+}

@@ -1,0 +1,165 @@
+//! f32 lanes on 256-bit AVX2: eight floats, sums in two registers of four f64.
+
+use crate::kernels::lanes::Lanes;
+use std::arch::x86_64::*;
+
+/// Eight f32 lanes in an AVX2 register.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx2;
+
+/// `vshufps` deinterleaves within 128-bit halves, leaving 64-bit blocks in the order
+/// 0, 2, 1, 3; this `vpermpd` selector restores element order.
+const UNRAW: i32 = 0b11_01_10_00;
+
+// SAFETY: instantiated only inside `#[target_feature(enable = "avx2")]` entry points run
+// after the dispatcher saw AVX2; memory methods touch exactly the documented elements.
+unsafe impl Lanes for Avx2 {
+    type T = f32;
+    type V = __m256;
+    type M = __m256;
+    type I = __m256i;
+    type Acc = (__m256d, __m256d);
+    const LANES: usize = 8;
+    const STREAM_ALIGN: usize = 32;
+
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m256 {
+        // SAFETY: the caller guarantees p[0..8] exist.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_even_raw(p: *const f32) -> __m256 {
+        // SAFETY: the caller guarantees p[0..16] exist.
+        unsafe { _mm256_shuffle_ps::<0x88>(_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))) }
+    }
+    #[inline(always)]
+    unsafe fn load_pair_raw(p: *const f32) -> (__m256, __m256) {
+        // SAFETY: the caller guarantees p[0..16] exist.
+        unsafe {
+            let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
+            (
+                _mm256_shuffle_ps::<0x88>(a, b),
+                _mm256_shuffle_ps::<0xDD>(a, b),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_strided(p: *const f32, stride: isize) -> __m256 {
+        // SAFETY: the caller guarantees p[l * stride] for l < 8 and that 7 * stride fits
+        // in i32; AVX2 is present.
+        unsafe {
+            let s = stride as i32;
+            let at = _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
+            _mm256_i32gather_ps::<4>(p, at)
+        }
+    }
+    #[inline(always)]
+    fn unraw(v: __m256) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_castpd_ps(_mm256_permute4x64_pd::<UNRAW>(_mm256_castps_pd(v))) }
+    }
+    #[inline(always)]
+    fn unraw_i(i: __m256i) -> __m256i {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_permute4x64_epi64::<UNRAW>(i) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m256) {
+        // SAFETY: the caller guarantees p[0..8] are writable.
+        unsafe { _mm256_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn store_stream(p: *mut f32, v: __m256) {
+        // SAFETY: the caller guarantees p[0..8] are writable and p is 32-byte aligned.
+        unsafe { _mm256_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn spill(v: __m256, out: &mut [f32; 16]) {
+        // SAFETY: `out` holds 16 floats, 8 are written.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn max_first(acc: __m256, cand: __m256) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract). VMAXPS returns its second operand on
+        // ties and NaN, so the earlier value is kept.
+        unsafe { _mm256_max_ps(cand, acc) }
+    }
+    #[inline(always)]
+    fn greater(cand: __m256, acc: __m256) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_cmp_ps::<_CMP_GT_OQ>(cand, acc) }
+    }
+    #[inline(always)]
+    fn none() -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_setzero_ps() }
+    }
+    #[inline(always)]
+    fn flag_nan(flags: __m256, v: __m256) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_or_ps(flags, _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v)) }
+    }
+    #[inline(always)]
+    fn flag_nan2(flags: __m256, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_or_ps(flags, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b)) }
+    }
+    #[inline(always)]
+    fn any(m: __m256) -> bool {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_movemask_ps(m) != 0 }
+    }
+    #[inline(always)]
+    fn splat_i(v: i32) -> __m256i {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { _mm256_set1_epi32(v) }
+    }
+    #[inline(always)]
+    fn blend_i(acc: __m256i, cand: __m256i, take: __m256) -> __m256i {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe {
+            _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(acc),
+                _mm256_castsi256_ps(cand),
+                take,
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_indices(p: *mut i64, best: __m256i, first: i64, step: i64) {
+        // SAFETY: the caller guarantees p[0..8] are writable; AVX2 is present.
+        unsafe {
+            let lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(best));
+            let hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(best));
+            let off_lo = _mm256_set_epi64x(first + 3 * step, first + 2 * step, first + step, first);
+            let off_hi = _mm256_add_epi64(off_lo, _mm256_set1_epi64x(4 * step));
+            _mm256_storeu_si256(p as *mut __m256i, _mm256_add_epi64(lo, off_lo));
+            _mm256_storeu_si256(p.add(4) as *mut __m256i, _mm256_add_epi64(hi, off_hi));
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> (__m256d, __m256d) {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { (_mm256_set1_pd(-0.0), _mm256_set1_pd(-0.0)) }
+    }
+    #[inline(always)]
+    fn acc_add(acc: (__m256d, __m256d), v: __m256) -> (__m256d, __m256d) {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe {
+            (
+                _mm256_add_pd(acc.0, _mm256_cvtps_pd(_mm256_castps256_ps128(v))),
+                _mm256_add_pd(acc.1, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(v))),
+            )
+        }
+    }
+    #[inline(always)]
+    fn acc_mean(acc: (__m256d, __m256d), divisor: f64) -> __m256 {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe {
+            let d = _mm256_set1_pd(divisor);
+            let lo = _mm256_cvtpd_ps(_mm256_div_pd(acc.0, d));
+            let hi = _mm256_cvtpd_ps(_mm256_div_pd(acc.1, d));
+            _mm256_set_m128(hi, lo)
+        }
+    }
+}

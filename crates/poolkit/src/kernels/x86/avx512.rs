@@ -1,0 +1,190 @@
+//! f32 lanes on 512-bit AVX-512F: sixteen floats, sums in two registers of eight f64.
+
+use crate::kernels::lanes::Lanes;
+use std::arch::x86_64::*;
+
+/// Sixteen f32 lanes in an AVX-512 register.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx512;
+
+/// `vpermt2ps` selectors: the even and the odd elements of two registers, in order.
+const EVENS: [i32; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
+const ODDS: [i32; 16] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31];
+
+// SAFETY: instantiated only inside `#[target_feature(enable = "avx512f")]` entry points
+// run after the dispatcher saw AVX-512F; memory methods touch exactly the documented
+// elements.
+unsafe impl Lanes for Avx512 {
+    type T = f32;
+    type V = __m512;
+    type M = __mmask16;
+    type I = __m512i;
+    type Acc = (__m512d, __m512d);
+    const LANES: usize = 16;
+    const STREAM_ALIGN: usize = 64;
+
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m512 {
+        // SAFETY: the caller guarantees p[0..16] exist.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_even_raw(p: *const f32) -> __m512 {
+        // SAFETY: the caller guarantees p[0..32] exist; the selector is a local array.
+        unsafe {
+            let evens = _mm512_loadu_si512(EVENS.as_ptr() as *const _);
+            _mm512_permutex2var_ps(_mm512_loadu_ps(p), evens, _mm512_loadu_ps(p.add(16)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_pair_raw(p: *const f32) -> (__m512, __m512) {
+        // SAFETY: the caller guarantees p[0..32] exist; the selectors are local arrays.
+        unsafe {
+            let (a, b) = (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(16)));
+            let evens = _mm512_loadu_si512(EVENS.as_ptr() as *const _);
+            let odds = _mm512_loadu_si512(ODDS.as_ptr() as *const _);
+            (
+                _mm512_permutex2var_ps(a, evens, b),
+                _mm512_permutex2var_ps(a, odds, b),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_strided(p: *const f32, stride: isize) -> __m512 {
+        // SAFETY: the caller guarantees p[l * stride] for l < 16 and that 15 * stride
+        // fits in i32; AVX-512F is present.
+        unsafe {
+            let s = stride as i32;
+            let at = _mm512_setr_epi32(
+                0,
+                s,
+                2 * s,
+                3 * s,
+                4 * s,
+                5 * s,
+                6 * s,
+                7 * s,
+                8 * s,
+                9 * s,
+                10 * s,
+                11 * s,
+                12 * s,
+                13 * s,
+                14 * s,
+                15 * s,
+            );
+            _mm512_i32gather_ps::<4>(at, p)
+        }
+    }
+    #[inline(always)]
+    fn unraw(v: __m512) -> __m512 {
+        v
+    }
+    #[inline(always)]
+    fn unraw_i(i: __m512i) -> __m512i {
+        i
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m512) {
+        // SAFETY: the caller guarantees p[0..16] are writable.
+        unsafe { _mm512_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn store_stream(p: *mut f32, v: __m512) {
+        // SAFETY: the caller guarantees p[0..16] are writable and p is 64-byte aligned.
+        unsafe { _mm512_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn spill(v: __m512, out: &mut [f32; 16]) {
+        // SAFETY: `out` holds 16 floats, all written.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn max_first(acc: __m512, cand: __m512) -> __m512 {
+        // SAFETY: AVX-512F is present (trait contract). VMAXPS returns its second operand
+        // on ties and NaN, so the earlier value is kept.
+        unsafe { _mm512_max_ps(cand, acc) }
+    }
+    #[inline(always)]
+    fn greater(cand: __m512, acc: __m512) -> __mmask16 {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(cand, acc) }
+    }
+    #[inline(always)]
+    fn none() -> __mmask16 {
+        0
+    }
+    #[inline(always)]
+    fn flag_nan(flags: __mmask16, v: __m512) -> __mmask16 {
+        // SAFETY: AVX-512F is present (trait contract).
+        flags | unsafe { _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v) }
+    }
+    #[inline(always)]
+    fn flag_nan2(flags: __mmask16, a: __m512, b: __m512) -> __mmask16 {
+        // SAFETY: AVX-512F is present (trait contract).
+        flags | unsafe { _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, b) }
+    }
+    #[inline(always)]
+    fn any(m: __mmask16) -> bool {
+        m != 0
+    }
+    #[inline(always)]
+    fn splat_i(v: i32) -> __m512i {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe { _mm512_set1_epi32(v) }
+    }
+    #[inline(always)]
+    fn blend_i(acc: __m512i, cand: __m512i, take: __mmask16) -> __m512i {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe { _mm512_mask_blend_epi32(take, acc, cand) }
+    }
+    #[inline(always)]
+    unsafe fn store_indices(p: *mut i64, best: __m512i, first: i64, step: i64) {
+        // SAFETY: the caller guarantees p[0..16] are writable; AVX-512F is present.
+        unsafe {
+            let lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(best));
+            let hi = _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64::<1>(best));
+            let s = step;
+            let off_lo = _mm512_set_epi64(
+                first + 7 * s,
+                first + 6 * s,
+                first + 5 * s,
+                first + 4 * s,
+                first + 3 * s,
+                first + 2 * s,
+                first + s,
+                first,
+            );
+            let off_hi = _mm512_add_epi64(off_lo, _mm512_set1_epi64(8 * s));
+            _mm512_storeu_si512(p as *mut _, _mm512_add_epi64(lo, off_lo));
+            _mm512_storeu_si512(p.add(8) as *mut _, _mm512_add_epi64(hi, off_hi));
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> (__m512d, __m512d) {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe { (_mm512_set1_pd(-0.0), _mm512_set1_pd(-0.0)) }
+    }
+    #[inline(always)]
+    fn acc_add(acc: (__m512d, __m512d), v: __m512) -> (__m512d, __m512d) {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe {
+            let high = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+            (
+                _mm512_add_pd(acc.0, _mm512_cvtps_pd(_mm512_castps512_ps256(v))),
+                _mm512_add_pd(acc.1, _mm512_cvtps_pd(high)),
+            )
+        }
+    }
+    #[inline(always)]
+    fn acc_mean(acc: (__m512d, __m512d), divisor: f64) -> __m512 {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe {
+            let d = _mm512_set1_pd(divisor);
+            let lo = _mm512_cvtpd_ps(_mm512_div_pd(acc.0, d));
+            let hi = _mm512_cvtpd_ps(_mm512_div_pd(acc.1, d));
+            let wide = _mm512_castpd256_pd512(_mm256_castps_pd(lo));
+            _mm512_castpd_ps(_mm512_insertf64x4::<1>(wide, _mm256_castps_pd(hi)))
+        }
+    }
+}

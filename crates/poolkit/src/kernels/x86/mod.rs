@@ -1,0 +1,47 @@
+//! The x86_64 f32 lane types (SSE2, AVX2, AVX-512) and the `#[target_feature]` entry
+//! points that instantiate a kernel with them: the only place a SIMD type meets its ISA.
+
+mod avx2;
+mod avx512;
+mod sse2;
+
+pub(crate) use avx2::Avx2;
+pub(crate) use avx512::Avx512;
+pub(crate) use sse2::Sse2;
+
+use super::run::F32Kernel;
+use std::ops::Range;
+
+/// Runs `kernel` on `range` with SSE2 lanes.
+///
+/// # Safety
+/// The CPU must have SSE2 (every x86_64 CPU does).
+#[target_feature(enable = "sse2")]
+pub(crate) unsafe fn run_sse2<K: F32Kernel>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Sse2>(range)
+}
+
+/// Runs `kernel` on `range` with AVX2 lanes.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn run_avx2<K: F32Kernel>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Avx2>(range)
+}
+
+/// Runs `kernel` on `range` with AVX-512 lanes.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn run_avx512<K: F32Kernel>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Avx512>(range)
+}
+
+/// Orders the streaming (non-temporal) stores a thread made before it hands its part of
+/// the output back.
+pub(crate) fn store_fence() {
+    // SAFETY: SSE is part of the x86_64 baseline.
+    unsafe { std::arch::x86_64::_mm_sfence() }
+}

@@ -1,0 +1,156 @@
+//! f32 lanes on 128-bit SSE2: four floats, sums in two pairs of f64.
+
+use crate::kernels::lanes::Lanes;
+use std::arch::x86_64::*;
+
+/// Four f32 lanes in an SSE2 register.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sse2;
+
+// SAFETY: instantiated only inside `#[target_feature(enable = "sse2")]` entry points (and
+// SSE2 is the x86_64 baseline); memory methods touch exactly the documented elements.
+unsafe impl Lanes for Sse2 {
+    type T = f32;
+    type V = __m128;
+    type M = __m128;
+    type I = __m128i;
+    type Acc = (__m128d, __m128d);
+    const LANES: usize = 4;
+    const STREAM_ALIGN: usize = 16;
+
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> __m128 {
+        // SAFETY: the caller guarantees p[0..4] exist.
+        unsafe { _mm_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_even_raw(p: *const f32) -> __m128 {
+        // SAFETY: the caller guarantees p[0..8] exist.
+        unsafe { _mm_shuffle_ps::<0x88>(_mm_loadu_ps(p), _mm_loadu_ps(p.add(4))) }
+    }
+    #[inline(always)]
+    unsafe fn load_pair_raw(p: *const f32) -> (__m128, __m128) {
+        // SAFETY: the caller guarantees p[0..8] exist.
+        unsafe {
+            let (a, b) = (_mm_loadu_ps(p), _mm_loadu_ps(p.add(4)));
+            (_mm_shuffle_ps::<0x88>(a, b), _mm_shuffle_ps::<0xDD>(a, b))
+        }
+    }
+    #[inline(always)]
+    unsafe fn load_strided(p: *const f32, stride: isize) -> __m128 {
+        // SAFETY: the caller guarantees p[l * stride] for l < 4.
+        unsafe {
+            _mm_set_ps(
+                *p.offset(3 * stride),
+                *p.offset(2 * stride),
+                *p.offset(stride),
+                *p,
+            )
+        }
+    }
+    #[inline(always)]
+    fn unraw(v: __m128) -> __m128 {
+        v
+    }
+    #[inline(always)]
+    fn unraw_i(i: __m128i) -> __m128i {
+        i
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: __m128) {
+        // SAFETY: the caller guarantees p[0..4] are writable.
+        unsafe { _mm_storeu_ps(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn store_stream(p: *mut f32, v: __m128) {
+        // SAFETY: the caller guarantees p[0..4] are writable and p is 16-byte aligned.
+        unsafe { _mm_stream_ps(p, v) }
+    }
+    #[inline(always)]
+    fn spill(v: __m128, out: &mut [f32; 16]) {
+        // SAFETY: `out` holds 16 floats, 4 are written.
+        unsafe { _mm_storeu_ps(out.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn max_first(acc: __m128, cand: __m128) -> __m128 {
+        // SAFETY: SSE2 is present (trait contract). MAXPS returns its second operand on
+        // ties and NaN, so the earlier value is kept.
+        unsafe { _mm_max_ps(cand, acc) }
+    }
+    #[inline(always)]
+    fn greater(cand: __m128, acc: __m128) -> __m128 {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_cmpgt_ps(cand, acc) }
+    }
+    #[inline(always)]
+    fn none() -> __m128 {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_setzero_ps() }
+    }
+    #[inline(always)]
+    fn flag_nan(flags: __m128, v: __m128) -> __m128 {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_or_ps(flags, _mm_cmpunord_ps(v, v)) }
+    }
+    #[inline(always)]
+    fn flag_nan2(flags: __m128, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_or_ps(flags, _mm_cmpunord_ps(a, b)) }
+    }
+    #[inline(always)]
+    fn any(m: __m128) -> bool {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_movemask_ps(m) != 0 }
+    }
+    #[inline(always)]
+    fn splat_i(v: i32) -> __m128i {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { _mm_set1_epi32(v) }
+    }
+    #[inline(always)]
+    fn blend_i(acc: __m128i, cand: __m128i, take: __m128) -> __m128i {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe {
+            let t = _mm_castps_si128(take);
+            _mm_or_si128(_mm_and_si128(t, cand), _mm_andnot_si128(t, acc))
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_indices(p: *mut i64, best: __m128i, first: i64, step: i64) {
+        // SAFETY: the caller guarantees p[0..4] are writable; SSE2 is present.
+        unsafe {
+            let sign = _mm_srai_epi32::<31>(best);
+            let lo = _mm_unpacklo_epi32(best, sign);
+            let hi = _mm_unpackhi_epi32(best, sign);
+            let off_lo = _mm_set_epi64x(first + step, first);
+            let off_hi = _mm_set_epi64x(first + 3 * step, first + 2 * step);
+            _mm_storeu_si128(p as *mut __m128i, _mm_add_epi64(lo, off_lo));
+            _mm_storeu_si128(p.add(2) as *mut __m128i, _mm_add_epi64(hi, off_hi));
+        }
+    }
+    #[inline(always)]
+    fn acc_zero() -> (__m128d, __m128d) {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { (_mm_set1_pd(-0.0), _mm_set1_pd(-0.0)) }
+    }
+    #[inline(always)]
+    fn acc_add(acc: (__m128d, __m128d), v: __m128) -> (__m128d, __m128d) {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe {
+            (
+                _mm_add_pd(acc.0, _mm_cvtps_pd(v)),
+                _mm_add_pd(acc.1, _mm_cvtps_pd(_mm_movehl_ps(v, v))),
+            )
+        }
+    }
+    #[inline(always)]
+    fn acc_mean(acc: (__m128d, __m128d), divisor: f64) -> __m128 {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe {
+            let d = _mm_set1_pd(divisor);
+            let lo = _mm_cvtpd_ps(_mm_div_pd(acc.0, d));
+            let hi = _mm_cvtpd_ps(_mm_div_pd(acc.1, d));
+            _mm_movelh_ps(lo, hi)
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Every fast forward path against the reference, for every instruction set this CPU has
+//! and for 1, 2 and 7 threads: max values and indices bit for bit, averages bit for bit
+//! where the kernels promise it and within 1e-6 relative elsewhere. Outputs start as
+//! NaN canaries with a payload no pooling produces, so an output never written, or one
+//! written twice with different values, shows.
+
+use poolkit::{
+    bf16, f16, fast_path, max_pool_with_indices_into_with, pool_into_with, pool_with, reference,
+    Element, ExecOptions, IndexConvention, Isa, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
+    TensorView, WindowSpec,
+};
+
+/// A NaN no input holds: its payload marks outputs the kernel never wrote.
+const CANARY: f32 = f32::from_bits(0x7fc0_dead);
+const INDEX_CANARY: i64 = -7;
+
+/// Deterministic values from a small set, so that windows tie often; sixteenths keep f64
+/// sums exact. `-0.0` and `+0.0` both occur.
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let k = (state % 41) as i32 - 20;
+            if k == 0 && state.is_multiple_of(3) {
+                -0.0
+            } else {
+                k as f32 / 16.0
+            }
+        })
+        .collect()
+}
+
+/// Values with a few NaNs of different payloads (the first in window order must win).
+fn with_nans(mut v: Vec<f32>, every: usize) -> Vec<f32> {
+    for (i, x) in v.iter_mut().enumerate() {
+        if i % every == every / 2 {
+            *x = f32::from_bits(0x7fc0_0000 | (i as u32 & 0xffff));
+        }
+    }
+    v
+}
+
+fn isas() -> Vec<Isa> {
+    Isa::ALL
+        .into_iter()
+        .filter(|isa| {
+            let ok = isa.is_supported();
+            if !ok {
+                println!("note: skipping {isa}: this CPU lacks it");
+            }
+            ok
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Avg {
+    Exact,
+    Close,
+}
+
+fn same(a: f32, b: f32, avg: Option<Avg>) -> bool {
+    if a.to_bits() == b.to_bits() {
+        return true;
+    }
+    match avg {
+        // Which NaN a sum returns is unspecified (the compiler may commute an addition):
+        // an average of a window with NaNs is NaN, whatever its payload.
+        Some(_) if a.is_nan() || b.is_nan() => a.is_nan() && b.is_nan(),
+        Some(Avg::Close) => (a - b).abs() <= 1e-6 * a.abs().max(b.abs()),
+        _ => false,
+    }
+}
+
+/// Pools `data` through every variant and thread count and compares with the reference.
+fn check(spec: &PoolSpec, shape: &[usize], layout: Layout, data: &[f32], avg: Avg, what: &str) {
+    let plan = PoolPlan::new(spec, shape, layout).unwrap();
+    let x = TensorView::new(data, shape).unwrap();
+    let mut want = vec![0f32; plan.output_len()];
+    let is_max = spec.reduction == poolkit::Reduction::Max;
+    let mut want_idx = vec![0i64; plan.output_len()];
+    if is_max {
+        reference::pool_forward(
+            &plan,
+            &x,
+            &mut want,
+            Some((&mut want_idx, IndexConvention::Torch)),
+        );
+    } else {
+        reference::pool_forward(&plan, &x, &mut want, None);
+    }
+    let tolerance = (!is_max).then_some(avg);
+    for isa in isas() {
+        for threads in [1, 2, 7] {
+            let options = ExecOptions::new().isa(isa).threads(threads);
+            let mut got = vec![CANARY; plan.output_len()];
+            pool_into_with(&plan, &x, &mut got, &options).unwrap();
+            for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    same(g, w, tolerance),
+                    "{what}, {isa}, {threads} threads: output {i} is {g:?} ({:#x}), reference {w:?} ({:#x})",
+                    g.to_bits(),
+                    w.to_bits()
+                );
+            }
+            if is_max {
+                for convention in [
+                    IndexConvention::Torch,
+                    IndexConvention::Onnx(StorageOrder::RowMajor),
+                    IndexConvention::Onnx(StorageOrder::ColumnMajor),
+                ] {
+                    let mut want_conv = vec![0i64; plan.output_len()];
+                    let mut ref_out = vec![0f32; plan.output_len()];
+                    reference::pool_forward(
+                        &plan,
+                        &x,
+                        &mut ref_out,
+                        Some((&mut want_conv, convention)),
+                    );
+                    let mut got = vec![CANARY; plan.output_len()];
+                    let mut idx = vec![INDEX_CANARY; plan.output_len()];
+                    max_pool_with_indices_into_with(
+                        &plan, &x, convention, &mut got, &mut idx, &options,
+                    )
+                    .unwrap();
+                    assert_eq!(
+                        idx, want_conv,
+                        "{what}, {isa}, {threads} threads, {convention:?}: indices"
+                    );
+                    assert!(
+                        got.iter()
+                            .zip(&ref_out)
+                            .all(|(g, w)| g.to_bits() == w.to_bits()),
+                        "{what}, {isa}, {threads} threads, {convention:?}: values with indices"
+                    );
+                }
+            }
+        }
+    }
+    // The allocating call takes the same path.
+    let fresh = pool_with(&plan, &x, &ExecOptions::new()).unwrap();
+    assert!(
+        fresh
+            .data()
+            .iter()
+            .zip(&want)
+            .all(|(&g, &w)| same(g, w, tolerance)),
+        "{what}: pool_with"
+    );
+}
+
+fn window(kernel: &[usize], strides: &[usize]) -> WindowSpec {
+    WindowSpec::new(kernel).strides(strides)
+}
+
+fn max_and_avg(w: WindowSpec) -> Vec<(PoolSpec, &'static str)> {
+    vec![
+        (PoolSpec::max(w.clone()), "max"),
+        (PoolSpec::avg(w.clone()), "avg"),
+        (
+            PoolSpec::avg(w.clone()).count_include_pad(true),
+            "avg incl pad",
+        ),
+        (PoolSpec::avg(w).divisor_override(Some(3)), "avg divisor 3"),
+    ]
+}
+
+fn both_layouts(
+    spec: &PoolSpec,
+    n: usize,
+    c: usize,
+    spatial: &[usize],
+    avg: Avg,
+    seed: u64,
+    what: &str,
+) {
+    for layout in [Layout::ChannelsFirst, Layout::ChannelsLast] {
+        let shape = layout.full_shape(n, c, spatial);
+        let len = shape.iter().product();
+        let what = format!("{what} {shape:?} {layout:?}");
+        check(spec, &shape, layout, &values(len, seed), avg, &what);
+        check(
+            spec,
+            &shape,
+            layout,
+            &with_nans(values(len, seed), 29),
+            avg,
+            &format!("{what} with NaN"),
+        );
+    }
+}
+
+#[test]
+fn two_by_two_stride_two_at_odd_sizes() {
+    let w = window(&[2, 2], &[2, 2]);
+    for (spec, name) in max_and_avg(w.clone()) {
+        for (h, wd) in [(2, 2), (3, 17), (17, 113), (4, 34)] {
+            both_layouts(
+                &spec,
+                2,
+                3,
+                &[h, wd],
+                Avg::Exact,
+                1,
+                &format!("2x2/s2 {name}"),
+            );
+        }
+    }
+    for (spec, name) in max_and_avg(w.ceil_mode(true)) {
+        both_layouts(
+            &spec,
+            1,
+            2,
+            &[5, 37],
+            Avg::Exact,
+            2,
+            &format!("2x2/s2 ceil {name}"),
+        );
+    }
+}
+
+#[test]
+fn channel_counts_around_the_vector_width() {
+    let w = window(&[2, 2], &[2, 2]);
+    for c in [1, 3, 7, 8, 9, 15, 16, 17, 33, 65] {
+        for (spec, name) in max_and_avg(w.clone()) {
+            let shape = [1, 4, 6, c];
+            let data = values(shape.iter().product(), c as u64);
+            check(
+                &spec,
+                &shape,
+                Layout::ChannelsLast,
+                &data,
+                Avg::Exact,
+                &format!("{name} C={c}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn resnet_stem_and_inception_windows() {
+    let stem = window(&[3, 3], &[2, 2]).padding(Padding::symmetric(&[1, 1]));
+    let inception = window(&[3, 3], &[1, 1]).padding(Padding::symmetric(&[1, 1]));
+    for (w, label) in [(stem, "3x3/s2/p1"), (inception, "3x3/s1/p1")] {
+        for (spec, name) in max_and_avg(w) {
+            for (h, wd) in [(1, 1), (3, 17), (17, 113)] {
+                both_layouts(
+                    &spec,
+                    1,
+                    3,
+                    &[h, wd],
+                    Avg::Exact,
+                    3,
+                    &format!("{label} {name}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn dilation_odd_strides_and_asymmetric_padding() {
+    let cases = [
+        window(&[3, 2], &[1, 2]).dilations(&[2, 3]),
+        window(&[3, 3], &[3, 3]),
+        window(&[2, 4], &[2, 1]).padding(Padding::Explicit {
+            begin: vec![1, 0],
+            end: vec![0, 2],
+        }),
+        window(&[3, 3], &[2, 2]).padding(Padding::SameUpper),
+        window(&[3, 3], &[2, 2])
+            .padding(Padding::symmetric(&[1, 1]))
+            .ceil_mode(true),
+    ];
+    for (k, w) in cases.into_iter().enumerate() {
+        for (spec, name) in max_and_avg(w) {
+            both_layouts(
+                &spec,
+                1,
+                2,
+                &[9, 40],
+                Avg::Exact,
+                4 + k as u64,
+                &format!("case {k} {name}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn one_and_three_dimensional_windows() {
+    for (spec, name) in max_and_avg(window(&[3], &[2]).padding(Padding::symmetric(&[1]))) {
+        both_layouts(&spec, 2, 3, &[113], Avg::Exact, 9, &format!("1-D {name}"));
+    }
+    for (spec, name) in
+        max_and_avg(window(&[2, 2, 3], &[1, 2, 2]).padding(Padding::symmetric(&[0, 1, 1])))
+    {
+        both_layouts(
+            &spec,
+            1,
+            3,
+            &[3, 5, 33],
+            Avg::Exact,
+            10,
+            &format!("3-D {name}"),
+        );
+    }
+}
+
+#[test]
+fn global_pooling_both_layouts() {
+    for (spec, name) in [
+        (PoolSpec::global_max(), "global max"),
+        (PoolSpec::global_avg(), "global avg"),
+    ] {
+        for spatial in [
+            vec![7, 7],
+            vec![1, 1],
+            vec![3, 17],
+            vec![113],
+            vec![2, 3, 5],
+        ] {
+            for c in [1, 9, 33] {
+                both_layouts(
+                    &spec,
+                    2,
+                    c,
+                    &spatial,
+                    Avg::Exact,
+                    11,
+                    &format!("{name} C={c}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn large_windows_take_the_sliding_path() {
+    let cases = [
+        window(&[6, 7], &[1, 1]).dilations(&[3, 3]),
+        window(&[5, 9], &[2, 3])
+            .dilations(&[2, 1])
+            .padding(Padding::symmetric(&[2, 4])),
+        window(&[8, 8], &[3, 2]).ceil_mode(true),
+    ];
+    for (k, w) in cases.into_iter().enumerate() {
+        for (spec, name) in max_and_avg(w) {
+            let shape = [1, 2, 40, 50];
+            let data = values(shape.iter().product(), 20 + k as u64);
+            let what = format!("large case {k} {name}");
+            check(
+                &spec,
+                &shape,
+                Layout::ChannelsFirst,
+                &data,
+                Avg::Close,
+                &what,
+            );
+            check(
+                &spec,
+                &shape,
+                Layout::ChannelsFirst,
+                &with_nans(data, 97),
+                Avg::Close,
+                &what,
+            );
+        }
+    }
+}
+
+#[test]
+fn strided_views_pool_in_place() {
+    // A channels-first view with padded rows and a reversed batch axis.
+    let (n, c, h, w, row) = (2, 3, 9, 17, 20);
+    let data = values(n * c * h * row, 30);
+    let strides = [
+        -((c * h * row) as isize),
+        (h * row) as isize,
+        row as isize,
+        1,
+    ];
+    let offset = (n - 1) * c * h * row;
+    let x = TensorView::with_strides(&data, &[n, c, h, w], &strides, offset).unwrap();
+    for (spec, name) in max_and_avg(window(&[2, 3], &[2, 2])).into_iter().chain([
+        (PoolSpec::global_max(), "global max"),
+        (PoolSpec::global_avg(), "global avg"),
+    ]) {
+        let plan = PoolPlan::new(&spec, &[n, c, h, w], Layout::ChannelsFirst).unwrap();
+        let mut want = vec![0f32; plan.output_len()];
+        reference::pool_forward(&plan, &x, &mut want, None);
+        for isa in isas() {
+            let mut got = vec![CANARY; plan.output_len()];
+            pool_into_with(&plan, &x, &mut got, &ExecOptions::new().isa(isa).threads(2)).unwrap();
+            let avg = (spec.reduction != poolkit::Reduction::Max).then_some(Avg::Close);
+            assert!(
+                got.iter().zip(&want).all(|(&g, &w)| same(g, w, avg)),
+                "{name} {isa}"
+            );
+        }
+    }
+}
+
+/// Non-f32 types take the monomorphised scalar loops: bit-exact, averages included.
+fn check_type<T: Element>(convert: impl Fn(f32) -> T) {
+    let specs = max_and_avg(window(&[3, 3], &[2, 2]).padding(Padding::symmetric(&[1, 1])));
+    for (spec, name) in specs
+        .into_iter()
+        .chain(max_and_avg(window(&[2, 2], &[2, 2])))
+    {
+        for layout in [Layout::ChannelsFirst, Layout::ChannelsLast] {
+            let shape = layout.full_shape(2, 5, &[7, 19]);
+            let data: Vec<T> = values(shape.iter().product(), 40)
+                .into_iter()
+                .map(&convert)
+                .collect();
+            let plan = PoolPlan::new(&spec, &shape, layout).unwrap();
+            let x = TensorView::new(&data, &shape).unwrap();
+            let mut want = vec![T::ZERO; plan.output_len()];
+            reference::pool_forward(&plan, &x, &mut want, None);
+            for threads in [1, 2, 7] {
+                let mut got = vec![T::ZERO; plan.output_len()];
+                pool_into_with(&plan, &x, &mut got, &ExecOptions::new().threads(threads)).unwrap();
+                let same = got
+                    .iter()
+                    .zip(&want)
+                    .all(|(g, w)| g.to_f64().to_bits() == w.to_f64().to_bits());
+                assert!(
+                    same,
+                    "{} {name} {layout:?} {threads} threads",
+                    T::DTYPE.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn other_element_types_are_bit_exact() {
+    check_type::<f64>(|v| v as f64);
+    check_type::<f16>(f16::from_f32);
+    check_type::<bf16>(bf16::from_f32);
+    check_type::<u8>(|v| (v * 16.0 + 20.0) as u8);
+    check_type::<i8>(|v| (v * 16.0) as i8);
+    check_type::<u16>(|v| (v * 16.0 + 20.0) as u16 * 300);
+}
+
+#[test]
+fn forcing_an_instruction_set_the_cpu_lacks_is_refused() {
+    let plan = PoolPlan::new(
+        &PoolSpec::max(window(&[2], &[2])),
+        &[1, 1, 4],
+        Layout::ChannelsFirst,
+    )
+    .unwrap();
+    let x = [1.0f32, 2.0, 3.0, 4.0];
+    let x = TensorView::new(&x, &[1, 1, 4]).unwrap();
+    let mut out = [0f32; 2];
+    for isa in Isa::ALL {
+        let result = pool_into_with(&plan, &x, &mut out, &ExecOptions::new().isa(isa));
+        if isa.is_supported() {
+            assert_eq!(out, [2.0, 4.0]);
+        } else {
+            let err = result.unwrap_err();
+            assert!(err.message().contains("this CPU lacks the"), "{err}");
+            assert!(err.message().contains(isa.name()), "{err}");
+        }
+    }
+}
+
+#[test]
+fn each_case_takes_the_path_it_is_meant_to_test() {
+    let route = |spec: PoolSpec, shape: &[usize], layout: Layout, indices: bool| {
+        let plan = PoolPlan::new(&spec, shape, layout).unwrap();
+        let data = vec![0f32; shape.iter().product()];
+        fast_path(&plan, &TensorView::new(&data, shape).unwrap(), indices)
+    };
+    let cf = Layout::ChannelsFirst;
+    let w = window(&[2, 2], &[2, 2]);
+    assert_eq!(
+        route(PoolSpec::max(w.clone()), &[1, 2, 8, 8], cf, true),
+        Some("channels-first")
+    );
+    assert_eq!(
+        route(PoolSpec::avg(w), &[1, 8, 8, 2], Layout::ChannelsLast, false),
+        Some("channels-last")
+    );
+    assert_eq!(
+        route(PoolSpec::global_avg(), &[1, 2, 7, 7], cf, false),
+        Some("global")
+    );
+    let large = PoolSpec::max(window(&[6, 7], &[1, 1]).dilations(&[3, 3]));
+    assert_eq!(
+        route(large.clone(), &[1, 2, 40, 50], cf, false),
+        Some("sliding")
+    );
+    assert_eq!(
+        route(large, &[1, 2, 40, 50], cf, true),
+        Some("channels-first")
+    );
+    assert_eq!(
+        route(
+            PoolSpec::lp(window(&[2, 2], &[2, 2]), 2.0),
+            &[1, 2, 8, 8],
+            cf,
+            false
+        ),
+        None
+    );
+    assert_eq!(
+        route(PoolSpec::adaptive_avg(&[3, 3]), &[1, 2, 8, 8], cf, false),
+        None
+    );
+}
