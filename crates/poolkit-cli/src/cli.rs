@@ -33,6 +33,7 @@ pub enum Command {
     Apply(Box<ApplyArgs>),
     Shape(ShapeArgs),
     Compare(CompareArgs),
+    Explore(ExploreArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -326,6 +327,26 @@ pub struct CompareArgs {
     /// Refuse images of more pixels than this, read from the header before decoding.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
+}
+
+/// Serve the interactive Max vs. Average Pooling Explorer on this machine.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    poolkit explore\n  \
+    poolkit explore --open\n  \
+    poolkit explore --port 0\n\n\
+    Serves until Ctrl-C. It listens on 127.0.0.1 (this machine only) unless --host says \
+    otherwise; --port 0 picks a free port.")]
+pub struct ExploreArgs {
+    /// TCP port to listen on.
+    #[arg(long, default_value_t = 7878)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         cli::Command::Apply(args) => apply::run(&args),
         cli::Command::Shape(args) => shape_cmd::run(&args),
         cli::Command::Compare(args) => compare_cmd::run(&args, style),
+        cli::Command::Explore(args) => explore(args),
         cli::Command::Completions(args) => generate::completions(args.shell),
         cli::Command::Man(args) => generate::man_page(args.subcommand.as_deref()),
     };
@@ -52,6 +53,19 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Serves the explorer until Ctrl-C.
+fn explore(args: cli::ExploreArgs) -> anyhow::Result<Outcome> {
+    use anyhow::Context;
+    let address = format!("{}:{}", args.host, args.port);
+    poolkit_explorer::serve(poolkit_explorer::ServeOptions {
+        host: args.host,
+        port: args.port,
+        open: args.open,
+    })
+    .with_context(|| format!("serving the explorer on {address}"))?;
+    Ok(Outcome::Success)
 }
 
 /// Prints clap's verdict: help and version to stdout with 0, a usage error as one line with 2.

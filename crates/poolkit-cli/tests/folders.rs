@@ -198,11 +198,7 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
     for path in &done {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(!name.starts_with('.'), "temporary file {name} left behind");
-        assert_eq!(
-            image::open(path).unwrap().width(),
-            85,
-            "{name} is complete"
-        );
+        assert_eq!(image::open(path).unwrap().width(), 85, "{name} is complete");
     }
     let out = poolkit()
         .arg("apply")

@@ -165,7 +165,7 @@ fn shape_follows_a_chain_of_layers() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["apply", "shape", "compare", "completions", "man"] {
+    for sub in ["apply", "shape", "compare", "explore", "completions", "man"] {
         let out = stdout_of(poolkit().args([sub, "--help"]));
         assert!(out.contains("Examples:"), "{sub}: {out}");
         assert!(out.contains(&format!("poolkit {sub}")), "{sub}: {out}");
