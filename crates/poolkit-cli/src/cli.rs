@@ -221,9 +221,9 @@ pub struct ApplyArgs {
     /// How indices count positions.
     #[arg(long, value_enum, default_value_t = IndexFormat::Torch)]
     pub index_format: IndexFormat,
-    /// ONNX indices: 0 row-major, 1 column-major spatial order.
-    #[arg(long, value_name = "0|1", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
-    pub storage_order: u8,
+    /// ONNX indices: 0 row-major, 1 column-major spatial order [default: 0].
+    #[arg(long, value_name = "0|1", value_parser = clap::value_parser!(u8).range(0..=1))]
+    pub storage_order: Option<u8>,
     /// roi-max: [num_rois, 5] rows of (batch_index, x1, y1, x2, y2).
     #[arg(long, value_name = "ROIS.npy")]
     pub rois: Option<PathBuf>,

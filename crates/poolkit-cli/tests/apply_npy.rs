@@ -210,7 +210,10 @@ fn indices_unpool_and_their_conventions_match_the_library() {
             dir.path().join(format!("i-{format}{order}.npy")),
             dir.path().join(format!("u-{format}{order}.npy")),
         );
-        let conv = ["--index-format", format, "--storage-order", order];
+        let mut conv = vec!["--index-format", format];
+        if format == "onnx" {
+            conv.extend(["--storage-order", order]);
+        }
         let mut flags = vec![
             "--op",
             "max",
@@ -219,7 +222,7 @@ fn indices_unpool_and_their_conventions_match_the_library() {
             "--indices",
             idx_path.to_str().unwrap(),
         ];
-        flags.extend(conv);
+        flags.extend(conv.iter().copied());
         run_apply(&input, &y_path, &flags);
         let (y, idx) = poolkit::max_pool_with_indices(&plan, &view, convention).unwrap();
         assert_eq!(read_npy::<f32>(&y_path).1, y.data());
@@ -239,7 +242,7 @@ fn indices_unpool_and_their_conventions_match_the_library() {
             "--indices",
             idx_path.to_str().unwrap(),
         ];
-        flags.extend(conv);
+        flags.extend(conv.iter().copied());
         run_apply(&y_path, &up_path, &flags);
         let unplan = UnpoolPlan::new(
             &UnpoolSpec::new(&[2, 2]).output_size(&[7, 6]),
@@ -513,4 +516,37 @@ fn gradient_of_another_dtype_or_shape_is_refused() {
         "{err}"
     );
     assert!(!dx.exists());
+}
+
+#[test]
+fn float16_tensors_keep_their_dtype() {
+    let dir = tempfile::tempdir().unwrap();
+    let x: Vec<poolkit::f16> = (0..16)
+        .map(|v| poolkit::f16::from_f32(v as f32 / 3.0))
+        .collect();
+    // The test codec knows u16: write the bits, then name the dtype float16.
+    let input = dir.path().join("h.npy");
+    let bits: Vec<u16> = x.iter().map(|v| v.to_bits()).collect();
+    write_npy(&input, &[1, 1, 4, 4], &bits);
+    let mut bytes = std::fs::read(&input).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"'<u2").unwrap();
+    bytes[at + 2] = b'f';
+    std::fs::write(&input, bytes).unwrap();
+    let output = dir.path().join("y.npy");
+    run_apply(&input, &output, &["--op", "avg", "--kernel", "2"]);
+    let raw = std::fs::read(&output).unwrap();
+    assert!(String::from_utf8_lossy(&raw[..64]).contains("'descr': '<f2'"));
+    let plan = PoolPlan::new(
+        &PoolSpec::avg(WindowSpec::new(&[2, 2])),
+        &[1, 1, 4, 4],
+        Layout::ChannelsFirst,
+    )
+    .unwrap();
+    let want = poolkit::pool(&plan, &TensorView::new(&x, &[1, 1, 4, 4]).unwrap()).unwrap();
+    let got: Vec<u16> = raw[raw.len() - 8..]
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let want_bits: Vec<u16> = want.data().iter().map(|v| v.to_bits()).collect();
+    assert_eq!(got, want_bits);
 }

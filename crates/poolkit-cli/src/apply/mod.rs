@@ -74,6 +74,9 @@ fn check_apply_flags(args: &ApplyArgs) -> Result<()> {
             op.name()
         );
     }
+    if args.storage_order.is_some() && args.index_format != crate::cli::IndexFormat::Onnx {
+        bail!("--storage-order applies to --index-format onnx: torch indices are always h*W + w");
+    }
     if op == Op::Unpool && args.indices.is_none() {
         bail!("--op unpool needs --indices IDX.npy (the argmax indices of the max pooling it inverts)");
     }

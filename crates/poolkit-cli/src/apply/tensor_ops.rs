@@ -60,7 +60,7 @@ fn read_indices(path: &Path) -> Result<Tensor<i64>> {
 pub fn convention(args: &ApplyArgs) -> IndexConvention {
     match args.index_format {
         IndexFormat::Torch => IndexConvention::Torch,
-        IndexFormat::Onnx if args.storage_order == 1 => {
+        IndexFormat::Onnx if args.storage_order == Some(1) => {
             IndexConvention::Onnx(StorageOrder::ColumnMajor)
         }
         IndexFormat::Onnx => IndexConvention::Onnx(StorageOrder::RowMajor),
