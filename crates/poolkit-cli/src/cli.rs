@@ -203,7 +203,9 @@ pub enum AlphaMode {
     poolkit apply photos/ -o small/ --recursive --op max --kernel 2 --skip-existing\n\n\
     Images are pooled per channel, as [1, H, W, C]: 8- and 16-bit grey, grey+alpha, RGB and RGBA \
     (PNG, JPEG, TIFF, BMP, WebP, GIF's first frame). Integer averages round half to even. \
-    The output format follows the output's extension.")]
+    The output format follows the output's extension; a format that cannot hold the pixels \
+    (16 bits or alpha in JPEG) is refused rather than converted. GIF holds at most 256 \
+    colours. Outputs appear only when complete (written aside, then renamed).")]
 pub struct ApplyArgs {
     /// A .npy tensor, an image, or a folder.
     pub input: PathBuf,
