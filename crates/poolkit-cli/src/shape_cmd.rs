@@ -36,8 +36,18 @@ pub fn run(args: &ShapeArgs) -> Result<Outcome> {
     }
     for (i, layer) in layers.iter().enumerate() {
         let result = layer_shape(layer, &shape, &format, args.explain);
-        let (next, formulas) = if chained {
-            result.with_context(|| format!("layer {} ({})", i + 1, describe(layer)))?
+        let result = if chained {
+            result.with_context(|| format!("layer {} ({})", i + 1, describe(layer)))
+        } else {
+            result
+        };
+        let (next, formulas) = if args.layout.is_none() {
+            result.with_context(|| {
+                format!(
+                    "{} read as {format:?} (--layout names the axes, e.g. hwc)",
+                    list(&shape)
+                )
+            })?
         } else {
             result?
         };

@@ -77,12 +77,8 @@ impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
                     let mut acc = L::acc_zero();
                     for r in 0..runs {
                         let p = run_at(base, r);
-                        for k in 0..run_len {
-                            // SAFETY: element `k` of run `r` of planes `c..c + LANES`.
-                            acc = L::acc_add(acc, unsafe {
-                                L::load_strided(p.add(k), self.channel_stride)
-                            });
-                        }
+                        // SAFETY: elements `0..run_len` of run `r` of planes `c..c + LANES`.
+                        acc = unsafe { L::sum_columns(acc, p, self.channel_stride, run_len) };
                     }
                     // SAFETY: outputs `plane..plane + LANES` belong to this task.
                     unsafe { L::store(self.out.0.add(plane), L::acc_mean(acc, divisor)) };

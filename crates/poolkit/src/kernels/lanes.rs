@@ -82,6 +82,23 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
     fn acc_zero() -> Self::Acc;
     /// `acc + v`, each lane widened to f64.
     fn acc_add(acc: Self::Acc, v: Self::V) -> Self::Acc;
+    /// Adds, for `k` in `0..len` in order, the register whose lane `l` is
+    /// `p[l * stride + k]`: `LANES` sequences summed side by side, each in its own order.
+    /// The caller guarantees those elements and that `stride * LANES` fits in i32.
+    #[inline(always)]
+    unsafe fn sum_columns(
+        acc: Self::Acc,
+        p: *const Self::T,
+        stride: isize,
+        len: usize,
+    ) -> Self::Acc {
+        let mut acc = acc;
+        for k in 0..len {
+            // SAFETY: forwarded from the caller.
+            acc = Self::acc_add(acc, unsafe { Self::load_strided(p.add(k), stride) });
+        }
+        acc
+    }
     /// `acc / divisor`, each lane rounded once into `T`.
     fn acc_mean(acc: Self::Acc, divisor: f64) -> Self::V;
 }

@@ -30,8 +30,8 @@
 //!
 //! Max pooling keeps the reference's rule in every path: the first NaN wins, else the
 //! first maximum in row-major window order. SIMD blocks that see a NaN are redone by the
-//! exact scalar code. Outputs of 16 MiB or more are written with streaming stores; fresh
-//! outputs of 8 MiB or more ask for transparent huge pages.
+//! exact scalar code. Outputs of 64 MiB or more (`POOLKIT_STREAM_MIN_BYTES`) are written
+//! with streaming stores; fresh outputs of 8 MiB or more ask for transparent huge pages.
 
 mod alloc;
 mod channels_first;

@@ -20,8 +20,19 @@ use crate::tensor::{Layout, TensorView};
 use std::any::TypeId;
 
 /// Outputs at least this large are written with streaming stores: they would only evict
-/// the input from the last-level cache.
-const STREAM_MIN_BYTES: usize = 16 << 20;
+/// the input from the last-level cache. `POOLKIT_STREAM_MIN_BYTES` (read once) overrides
+/// it, for tuning on another machine.
+const STREAM_MIN_BYTES: usize = 64 << 20;
+
+fn stream_min_bytes() -> usize {
+    static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var("POOLKIT_STREAM_MIN_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(STREAM_MIN_BYTES)
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
@@ -234,7 +245,7 @@ fn run_job<T: Element, R: Runner<T>>(
         job.lines.map(|l| l.input),
     );
     let elements = job.input_len + job.output_len;
-    let stream = job.output_len * std::mem::size_of::<T>() >= STREAM_MIN_BYTES;
+    let stream = job.output_len * std::mem::size_of::<T>() >= stream_min_bytes();
     let [ld, lh, lw] = job.lines;
     match job.route {
         Route::Global => runner.execute(&GlobalChannelsFirst {

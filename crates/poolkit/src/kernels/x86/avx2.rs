@@ -153,6 +153,65 @@ unsafe impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn sum_columns(
+        acc: (__m256d, __m256d),
+        p: *const f32,
+        stride: isize,
+        len: usize,
+    ) -> (__m256d, __m256d) {
+        let (mut lo, mut hi) = acc;
+        let mut k = 0;
+        // SAFETY: the caller guarantees p[l * stride + k] for l < 8, k < len; AVX2 is
+        // present. Eight rows of eight are transposed in registers, so that each lane
+        // (one row) receives its elements in order.
+        unsafe {
+            let row = |l: isize, k: usize| _mm256_loadu_ps(p.offset(l * stride).add(k));
+            while k + 8 <= len {
+                let r: [__m256; 8] = std::array::from_fn(|l| row(l as isize, k));
+                let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+                let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+                let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+                let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+                let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+                let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+                let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+                let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+                // Columns 0..4 of rows 0..4 in the low halves, columns 4..8 in the high.
+                let low_rows = [
+                    _mm256_shuffle_ps::<0x44>(t0, t2),
+                    _mm256_shuffle_ps::<0xEE>(t0, t2),
+                    _mm256_shuffle_ps::<0x44>(t1, t3),
+                    _mm256_shuffle_ps::<0xEE>(t1, t3),
+                ];
+                let high_rows = [
+                    _mm256_shuffle_ps::<0x44>(t4, t6),
+                    _mm256_shuffle_ps::<0xEE>(t4, t6),
+                    _mm256_shuffle_ps::<0x44>(t5, t7),
+                    _mm256_shuffle_ps::<0xEE>(t5, t7),
+                ];
+                for c in low_rows {
+                    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(c)));
+                }
+                for c in low_rows {
+                    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(c)));
+                }
+                for c in high_rows {
+                    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_castps256_ps128(c)));
+                }
+                for c in high_rows {
+                    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(c)));
+                }
+                k += 8;
+            }
+            let mut acc = (lo, hi);
+            while k < len {
+                acc = Self::acc_add(acc, Self::load_strided(p.add(k), stride));
+                k += 1;
+            }
+            acc
+        }
+    }
+    #[inline(always)]
     fn acc_mean(acc: (__m256d, __m256d), divisor: f64) -> __m256 {
         // SAFETY: AVX2 is present (trait contract).
         unsafe {

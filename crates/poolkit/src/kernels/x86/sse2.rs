@@ -144,6 +144,46 @@ unsafe impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn sum_columns(
+        acc: (__m128d, __m128d),
+        p: *const f32,
+        stride: isize,
+        len: usize,
+    ) -> (__m128d, __m128d) {
+        let (mut lo, mut hi) = acc;
+        let mut k = 0;
+        // SAFETY: the caller guarantees p[l * stride + k] for l < 4, k < len; SSE2 is
+        // present. Four rows of four are transposed in registers.
+        unsafe {
+            while k + 4 <= len {
+                let r: [__m128; 4] =
+                    std::array::from_fn(|l| _mm_loadu_ps(p.offset(l as isize * stride).add(k)));
+                let t0 = _mm_unpacklo_ps(r[0], r[1]);
+                let t1 = _mm_unpackhi_ps(r[0], r[1]);
+                let t2 = _mm_unpacklo_ps(r[2], r[3]);
+                let t3 = _mm_unpackhi_ps(r[2], r[3]);
+                // Column c of rows 0, 1 in `low[c]`'s low half, of rows 2, 3 in `high[c]`.
+                let cols = [
+                    _mm_movelh_ps(t0, t2),
+                    _mm_movehl_ps(t2, t0),
+                    _mm_movelh_ps(t1, t3),
+                    _mm_movehl_ps(t3, t1),
+                ];
+                for c in cols {
+                    lo = _mm_add_pd(lo, _mm_cvtps_pd(c));
+                    hi = _mm_add_pd(hi, _mm_cvtps_pd(_mm_movehl_ps(c, c)));
+                }
+                k += 4;
+            }
+            let mut acc = (lo, hi);
+            while k < len {
+                acc = Self::acc_add(acc, Self::load_strided(p.add(k), stride));
+                k += 1;
+            }
+            acc
+        }
+    }
+    #[inline(always)]
     fn acc_mean(acc: (__m128d, __m128d), divisor: f64) -> __m128 {
         // SAFETY: SSE2 is present (trait contract).
         unsafe {
