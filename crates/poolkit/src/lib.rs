@@ -70,6 +70,7 @@
 //! column-major in the spatial axes. Both address the logical `[N, C, spatial...]`
 //! tensor, whatever the memory layout.
 
+pub mod bench;
 mod element;
 mod error;
 pub mod geometry;
