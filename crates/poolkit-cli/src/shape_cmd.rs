@@ -35,22 +35,24 @@ pub fn run(args: &ShapeArgs) -> Result<Outcome> {
         out.push_str(&format!("{}\n", list(&shape)));
     }
     for (i, layer) in layers.iter().enumerate() {
-        let result = layer_shape(layer, &shape, &format, args.explain);
-        let result = if chained {
-            result.with_context(|| format!("layer {} ({})", i + 1, describe(layer)))
-        } else {
-            result
+        let mut result = layer_shape(layer, &shape, &format, args.explain);
+        // Without --layout, a rank mismatch is most likely axes read the wrong way: say how.
+        let axes_mismatch = |e: &anyhow::Error| {
+            e.downcast_ref::<poolkit::Error>()
+                .is_some_and(|e| e.kind() == poolkit::ErrorKind::ShapeMismatch)
         };
-        let (next, formulas) = if args.layout.is_none() {
-            result.with_context(|| {
+        if args.layout.is_none() && result.as_ref().is_err_and(axes_mismatch) {
+            result = result.with_context(|| {
                 format!(
                     "{} read as {format:?} (--layout names the axes, e.g. hwc)",
                     list(&shape)
                 )
-            })?
-        } else {
-            result?
-        };
+            });
+        }
+        if chained {
+            result = result.with_context(|| format!("layer {} ({})", i + 1, describe(layer)));
+        }
+        let (next, formulas) = result?;
         if chained {
             out.push_str(&format!(
                 "{}. {} -> {}\n",

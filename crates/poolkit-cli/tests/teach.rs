@@ -82,6 +82,12 @@ fn shape_answers_the_seed_checkpoint() {
         "shape", "14,14,32", "--layout", "hwc", "--op", "max", "--kernel", "2,2",
     ]));
     assert_eq!(out, "[7, 7, 32]\n");
+    // Without --layout a rank-3 shape is [N, C, L]: the refusal says so.
+    let err = stderr_of(
+        poolkit().args(["shape", "14,14,32", "--op", "max", "--kernel", "2,2"]),
+        2,
+    );
+    assert!(err.contains("[14, 14, 32] read as \"ncl\""), "{err}");
 }
 
 #[test]
