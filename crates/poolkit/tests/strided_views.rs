@@ -5,7 +5,7 @@
 mod brute;
 
 use brute::strategies::{arrangement, case, layout, Case};
-use brute::tensors::{arrange, same_value, to_channels_last};
+use brute::tensors::{agree, arrange, finite_magnitude, same_value, to_channels_last};
 use poolkit::{
     max_pool_with_indices, pool, IndexConvention, Layout, PoolPlan, Reduction, StorageOrder,
     TensorView,
@@ -22,8 +22,14 @@ fn laid_out(case: &Case, layout: Layout) -> (Vec<f64>, Vec<usize>, Option<PoolPl
     (data, shape, plan)
 }
 
-fn all_same(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(*x, *y))
+/// Bit-equal for max; average and Lp within rounding of another summation order, which a
+/// fast kernel may choose differently for strided and contiguous inputs.
+fn all_agree(case: &Case, a: &[f64], b: &[f64]) -> bool {
+    let scale = finite_magnitude(&case.data);
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| agree(case.spec.reduction, *x, *y, scale, 1e-12))
 }
 
 proptest! {
@@ -46,7 +52,7 @@ proptest! {
         let want = pool(&plan, &contiguous).unwrap();
         let got = pool(&plan, &view).unwrap();
         prop_assert_eq!(got.shape(), want.shape());
-        prop_assert!(all_same(got.data(), want.data()), "{:?} vs {:?}", got.data(), want.data());
+        prop_assert!(all_agree(&case, got.data(), want.data()), "{:?} vs {:?}", got.data(), want.data());
         if case.spec.reduction == Reduction::Max {
             let convention = IndexConvention::Onnx(StorageOrder::RowMajor);
             let (_, want_indices) = max_pool_with_indices(&plan, &contiguous, convention).unwrap();
@@ -127,8 +133,8 @@ mod ndarray_views {
                 let from_view = pool_array(&case.spec, &view, layout).unwrap();
                 let from_copy = pool_array(&case.spec, &copy.view(), layout).unwrap();
                 prop_assert_eq!(from_view.shape(), want.shape());
-                prop_assert!(all_same(from_view.as_slice().unwrap(), want.data()));
-                prop_assert!(all_same(from_copy.as_slice().unwrap(), want.data()));
+                prop_assert!(all_agree(&case, from_view.as_slice().unwrap(), want.data()));
+                prop_assert!(all_agree(&case, from_copy.as_slice().unwrap(), want.data()));
             }
         }
     }

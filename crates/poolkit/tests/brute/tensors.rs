@@ -2,6 +2,7 @@
 //! storage) so the tests can check that pooling depends on the values, not on their layout.
 
 use super::{multi_indices, row_major_offset};
+use poolkit::Reduction;
 
 /// Moves the channel axis of a row-major `[N, C, spatial...]` tensor to the end.
 pub fn to_channels_last<T: Copy>(data: &[T], shape: &[usize]) -> (Vec<T>, Vec<usize>) {
@@ -119,4 +120,25 @@ pub fn close(a: f64, b: f64, rel: f64) -> bool {
         return a.is_nan() && b.is_nan();
     }
     a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
+/// Whether two results of `reduction` agree: max bit for bit; average and Lp within `rel`
+/// of `scale` (a magnitude of the window's inputs), so that summing in another order — as
+/// a fast kernel may — passes, while any error of substance fails. A non-finite expected
+/// value must be matched exactly.
+pub fn agree(reduction: Reduction, got: f64, want: f64, scale: f64, rel: f64) -> bool {
+    if same_value(got, want) {
+        return true;
+    }
+    match reduction {
+        Reduction::Max => false,
+        _ => want.is_finite() && (got - want).abs() <= rel * scale.max(want.abs()),
+    }
+}
+
+/// The largest finite magnitude in `data` (0 when there is none).
+pub fn finite_magnitude(data: &[f64]) -> f64 {
+    data.iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0, |m, v| m.max(v.abs()))
 }
