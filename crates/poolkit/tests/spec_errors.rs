@@ -12,15 +12,18 @@ fn max2(window: WindowSpec) -> PoolSpec {
     PoolSpec::max(window)
 }
 
-/// Every bad spec, with the input it meets, the kind it must give, and words the message
-/// must contain (the value and the rule).
-fn bad_specs() -> Vec<(
+/// What was wrong, the spec, the input shape, the error kind, words the message must hold.
+type BadSpec = (
     &'static str,
     PoolSpec,
     Vec<usize>,
     ErrorKind,
     Vec<&'static str>,
-)> {
+);
+
+/// Every bad spec, with the input it meets, the kind it must give, and words the message
+/// must contain (the value and the rule).
+fn bad_specs() -> Vec<BadSpec> {
     use ErrorKind::*;
     let k2 = || WindowSpec::new(&[2, 2]);
     vec![
