@@ -34,6 +34,7 @@ pub enum Command {
     Shape(ShapeArgs),
     Compare(CompareArgs),
     Explore(ExploreArgs),
+    Bench(BenchArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -349,6 +350,36 @@ pub struct ExploreArgs {
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
+}
+
+/// Time the library on named shapes of real networks, beside this machine's memory ceilings.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    poolkit bench\n  \
+    poolkit bench --filter resnet --threads 1\n  \
+    poolkit bench --json --no-ceilings > results.jsonl\n\n\
+    GB/s is (bytes read + bytes written) / median time; each case is compared with the memory \
+    ceiling that bounds it, measured in the same run. --json prints one JSON object per line: \
+    the ceilings first, then one per case.")]
+pub struct BenchArgs {
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for the pooling calls and the ceiling loops [default: the number of CPUs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Only cases whose name contains TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Timed runs per case; the median is reported [default: 7].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: Option<u32>,
+    /// Force an instruction set: scalar, sse2, avx2 or avx512 [default: the best this CPU has].
+    #[arg(long, value_name = "NAME")]
+    pub isa: Option<String>,
+    /// Skip measuring the memory ceilings (saves a few seconds).
+    #[arg(long)]
+    pub no_ceilings: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 
 mod any_tensor;
 mod apply;
+mod bench_cmd;
 mod cli;
 mod color;
 mod compare_cmd;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         cli::Command::Shape(args) => shape_cmd::run(&args),
         cli::Command::Compare(args) => compare_cmd::run(&args, style),
         cli::Command::Explore(args) => explore(args),
+        cli::Command::Bench(args) => bench_cmd::run(&args),
         cli::Command::Completions(args) => generate::completions(args.shell),
         cli::Command::Man(args) => generate::man_page(args.subcommand.as_deref()),
     };

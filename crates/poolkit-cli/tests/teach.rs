@@ -171,7 +171,15 @@ fn shape_follows_a_chain_of_layers() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in ["apply", "shape", "compare", "explore", "completions", "man"] {
+    for sub in [
+        "apply",
+        "shape",
+        "compare",
+        "explore",
+        "bench",
+        "completions",
+        "man",
+    ] {
         let out = stdout_of(poolkit().args([sub, "--help"]));
         assert!(out.contains("Examples:"), "{sub}: {out}");
         assert!(out.contains(&format!("poolkit {sub}")), "{sub}: {out}");
@@ -200,4 +208,39 @@ fn completions_and_man_pages_come_from_the_same_definitions() {
     );
     let err = stderr_of(poolkit().args(["man", "nope"]), 2);
     assert!(err.contains("no subcommand \"nope\""), "{err}");
+}
+
+#[test]
+fn bench_prints_the_library_results_as_json_lines() {
+    let out = stdout_of(poolkit().args([
+        "bench",
+        "--json",
+        "--filter",
+        "SEED",
+        "--no-ceilings",
+        "--runs",
+        "1",
+        "--threads",
+        "1",
+    ]));
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0], serde_json::json!({ "ceilings": null }));
+    let names: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = poolkit::bench::named_cases()
+        .into_iter()
+        .map(|c| c.name)
+        .filter(|n| n.contains("seed"))
+        .collect();
+    assert_eq!(names, want);
+    assert!(lines[1..]
+        .iter()
+        .all(|l| l["median_ms"].as_f64().unwrap() > 0.0 && l["threads"] == 1));
+    let err = stderr_of(poolkit().args(["bench", "--filter", "no-such-case"]), 2);
+    assert!(err.contains("matches no benchmark case"), "{err}");
 }
