@@ -22,6 +22,9 @@ export class SettingsForm {
   constructor(state, hooks) {
     this.state = state;
     this.hooks = hooks;
+    this.gridRequests = 0;
+    // Enter in a field commits it (the browser fires `change`); it never submits the form.
+    $('settings-form').addEventListener('submit', (e) => e.preventDefault());
     const onSetting = () => {
       this.read();
       this.hooks.onSettings();
@@ -83,14 +86,17 @@ export class SettingsForm {
   }
 
   async newGrid(request, reason) {
+    const mine = ++this.gridRequests;
     try {
       const answer = await request();
+      if (mine !== this.gridRequests) return;
       this.state.grid = answer.grid;
       this.state.upstream = null;
       this.hooks.message('');
       this.fill();
       await this.hooks.onGrid(reason);
     } catch (e) {
+      if (mine !== this.gridRequests) return;
       this.fill();
       this.hooks.message(`Not applied: ${e.message}`);
     }

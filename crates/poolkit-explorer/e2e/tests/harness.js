@@ -135,12 +135,31 @@ export async function api(page, path, body) {
   }, [path, body]);
 }
 
-/** The page's current request body, as the page itself would send it. */
-export async function currentState(page) {
-  return page.evaluate(() => {
-    const q = new URLSearchParams(location.hash.slice(1));
-    return Object.fromEntries(q.entries());
+/** The body the page sends to /api/explore, rebuilt from its URL (the page's own state). */
+export async function requestBody(page) {
+  return page.evaluate(async () => {
+    const { fromHash } = await import('/js/state.js');
+    const state = fromHash(location.hash);
+    return {
+      grid: state.grid,
+      settings: state.settings,
+      upstream: state.upstream,
+      shift: state.shift,
+      weights: state.weights,
+    };
   });
+}
+
+/** Every text a person could read on the page must be free of these. */
+export async function assertNoBadNumbers(page) {
+  const text = await page.evaluate(() => document.body.innerText);
+  for (const bad of ['NaN', 'undefined', 'Infinity', 'null']) {
+    if (text.includes(bad)) throw new Error(`page shows ${bad}: …${text.slice(Math.max(0, text.indexOf(bad) - 80), text.indexOf(bad) + 40)}…`);
+  }
+  const values = await page.$$eval('[data-value]', (els) => els.map((e) => e.dataset.value));
+  for (const v of values) {
+    if (!Number.isFinite(Number(v))) throw new Error(`a cell's data-value is ${v}`);
+  }
 }
 
 export function screenshotPath(name) {
