@@ -95,6 +95,7 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     }
     let (width, height) = reader
         .into_dimensions()
+        .map_err(flatten)
         .with_context(|| format!("reading the header of {}", path.display()))?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
@@ -113,7 +114,17 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     reader.limits(limits);
     reader
         .decode()
+        .map_err(flatten)
         .with_context(|| format!("decoding {}", path.display()))
+}
+
+/// The image crate's error as one message: its own text already includes its source's,
+/// which a chained error would print twice.
+fn flatten(err: image::ImageError) -> anyhow::Error {
+    match err {
+        image::ImageError::IoError(io) => io.into(),
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 fn to_tensor(img: DynamicImage) -> Result<AnyTensor> {

@@ -86,7 +86,14 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome> {
     failures.sort_by(|a, b| a.0.cmp(&b.0));
     let mut stderr = std::io::stderr().lock();
     for (path, err) in &failures {
-        let _ = writeln!(stderr, "poolkit: {}: {err:#}", path.display());
+        // Most messages already name their file; others get it in front.
+        let message = format!("{err:#}");
+        let name = path.display().to_string();
+        if message.contains(&name) {
+            let _ = writeln!(stderr, "poolkit: {message}");
+        } else {
+            let _ = writeln!(stderr, "poolkit: {name}: {message}");
+        }
     }
     if !args.quiet {
         let _ = writeln!(
