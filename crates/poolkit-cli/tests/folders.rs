@@ -183,8 +183,9 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
         assert!(started.elapsed().as_secs() < 60, "no output appeared");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    // The shell's built-in kill: no procps needed.
+    std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     let status = child.wait().unwrap();
