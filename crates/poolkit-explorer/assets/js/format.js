@@ -24,9 +24,11 @@ export function signed(value) {
   return (value < 0 ? '−' : '+') + text;
 }
 
-/** A change for the shift view: "=" when none, else signed with one decimal. */
+/** A change for the shift view: "=" when none, else signed as the seed writes numbers ("+1", "−2.8"). */
 export function change(value) {
-  return value === 0 ? '=' : signed(value);
+  if (value === 0) return '=';
+  const magnitude = short(Math.abs(value));
+  return magnitude === '0' ? (value < 0 ? '−0' : '+0') : (value < 0 ? '−' : '+') + magnitude;
 }
 
 /** Smallest and largest of a list of rows, for a colour scale. */

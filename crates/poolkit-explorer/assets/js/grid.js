@@ -64,9 +64,13 @@ export class GridView {
         const v = values[r][c];
         const cell = this.cell(r, c);
         const shown = look(r, c, v) || {};
+        const text = shown.text ?? short(v);
+        let label = shown.label ?? `row ${r + 1}, column ${c + 1}, value ${exact(v)}`;
+        // The visible text is part of the name (WCAG 2.5.3), also when it is rounded.
+        if (!label.includes(text)) label += `; shown as ${text}`;
         cell.dataset.value = exact(v);
-        cell.textContent = shown.text ?? short(v);
-        cell.setAttribute('aria-label', shown.label ?? `row ${r + 1}, column ${c + 1}, value ${exact(v)}`);
+        cell.textContent = text;
+        cell.setAttribute('aria-label', label);
         if (shown.colour) cell.style.setProperty('--heat', shown.colour);
         else cell.style.removeProperty('--heat');
       }

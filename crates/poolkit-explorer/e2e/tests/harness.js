@@ -34,8 +34,9 @@ export function startServer() {
   });
 }
 
-/** Launches Chromium with a fresh profile; resolves to {browser, close}. */
-export async function startBrowser() {
+/** Launches Chromium with a fresh profile; resolves to {context, close}. `options` adds
+ *  context options (a phone's viewport and touch). */
+export async function startBrowser(options = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'poolkit-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
@@ -45,6 +46,7 @@ export async function startBrowser() {
       '--disable-component-update', '--disable-sync', '--no-first-run',
     ],
     viewport: { width: 1280, height: 900 },
+    ...options,
   });
   return {
     context,
@@ -65,6 +67,7 @@ export async function openExplorer(context, baseUrl, hash = '', viewport) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
   const problems = [];
+  const origin = new URL(baseUrl).origin;
   let refusalsAllowed = 0;
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -77,7 +80,7 @@ export async function openExplorer(context, baseUrl, hash = '', viewport) {
   page.on('response', (res) => {
     const status = res.status();
     if (status >= 400 && !(status === 400 && refusalsAllowed > 0)) problems.push(`HTTP ${status}: ${res.url()}`);
-    if (!res.url().startsWith(baseUrl) && !res.url().startsWith('data:')) problems.push(`outside request: ${res.url()}`);
+    if (!res.url().startsWith(origin + '/') && !res.url().startsWith('data:')) problems.push(`outside request: ${res.url()}`);
   });
   page.problems = problems;
   page.expectRefusals = async (fn) => {

@@ -84,6 +84,7 @@ export class ImagesView {
     } catch (e) {
       this.results.replaceChildren();
       this.message.textContent = `No result: ${e.message}`;
+      this.message.dataset.error = 'true';
       this.results.dataset.error = 'true';
     } finally {
       this.results.dataset.busy = 'false';
@@ -96,6 +97,7 @@ export class ImagesView {
     this.message.textContent = `Showing ${title}: ${src.width}×${src.height}` +
       (src.fitted ? `, averaged down to ${answer.input.width}×${answer.input.height} first.` : '.');
     this.results.dataset.error = 'false';
+    this.message.dataset.error = 'false';
     this.results.replaceChildren();
     this.results.append(figure(answer.input.png, `Input, ${answer.input.width}×${answer.input.height}`, 'input'));
     for (const layer of answer.layers) {

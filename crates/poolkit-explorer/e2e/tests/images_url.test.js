@@ -1,0 +1,145 @@
+// Real images (the project's samples, an uploaded PNG and JPEG, 1–4 layers) and the URL
+// round trip: a link holds the whole state and restores exactly the same view.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gridValues, openExplorer, redrawn, renders, startBrowser, startServer } from './harness.js';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  page = await openExplorer(browser.context, server.url);
+});
+
+after(async () => {
+  assert.deepEqual(page.problems, []);
+  await browser.close();
+  server.stop();
+});
+
+async function imagesShown() {
+  await page.waitForFunction(() => document.getElementById('image-results').dataset.busy === 'false');
+  return page.$$eval('#image-results .image-layer', (rows) => rows.map((row) => ({
+    layer: Number(row.dataset.layer),
+    kinds: [...row.querySelectorAll('figure')].map((f) => f.dataset.kind),
+    loaded: [...row.querySelectorAll('img')].every((img) => img.complete && img.naturalWidth > 0),
+    widths: [...row.querySelectorAll('img')].map((img) => img.naturalWidth),
+  })));
+}
+
+test('sample images pooled max vs average, 1 to 4 layers', async () => {
+  await page.click('#tab-images');
+  await page.locator('button.sample[data-sample="stars"]').waitFor();
+  assert.equal(await page.locator('#input-area').isVisible(), false);
+  let layers = await imagesShown();
+  assert.deepEqual(layers.map((l) => l.layer), [1, 2]);
+  assert.deepEqual(layers[0].kinds, ['max', 'avg']);
+  assert.ok(layers.every((l) => l.loaded));
+  await page.click('button.sample[data-sample="stars"]');
+  await page.selectOption('#image-layers', '4');
+  await page.waitForFunction(() => document.querySelectorAll('#image-results .image-layer').length === 4);
+  layers = await imagesShown();
+  assert.deepEqual(layers.map((l) => l.widths[0]), [48, 24, 12, 6]);
+  assert.equal(await page.locator('button.sample[data-sample="stars"]').getAttribute('aria-pressed'), 'true');
+  await page.selectOption('#image-layers', '1');
+  await page.waitForFunction(() => document.querySelectorAll('#image-results .image-layer').length === 1);
+});
+
+test('uploading a PNG and a JPEG', async () => {
+  await page.selectOption('#image-layers', '2');
+  await page.waitForFunction(() => document.querySelectorAll('#image-results .image-layer').length === 2);
+  // A PNG: the project's own rings sample, as a file of the reader's.
+  const png = await page.evaluate(async () => [...new Uint8Array(await (await fetch('/api/samples/rings.png')).arrayBuffer())]);
+  await page.setInputFiles('#image-file', { name: 'rings.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+  await page.waitForFunction(() => document.getElementById('image-message').textContent.includes('rings.png'));
+  let layers = await imagesShown();
+  assert.equal(layers.length, 2);
+  assert.deepEqual(layers.map((l) => l.widths[0]), [48, 24]);
+  // A JPEG, 300×200, drawn by the browser itself: larger than 128, so it is fitted first.
+  const jpeg = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 300;
+    canvas.height = 200;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#204080';
+    ctx.fillRect(0, 0, 300, 200);
+    ctx.fillStyle = '#ffcc00';
+    ctx.fillRect(100, 50, 60, 60);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  });
+  await page.setInputFiles('#image-file', { name: 'drawn.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg) });
+  await page.waitForFunction(() => document.getElementById('image-message').textContent.includes('drawn.jpg'));
+  assert.match(await page.locator('#image-message').textContent(), /300×200, averaged down to 128×86/);
+  layers = await imagesShown();
+  assert.deepEqual(layers.map((l) => l.widths[0]), [64, 32]);
+  // Not an image: refused in words.
+  await page.expectRefusals(async () => {
+    await page.setInputFiles('#image-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('hello') });
+    await page.waitForFunction(() => document.getElementById('image-message').textContent.startsWith('No result'));
+  });
+  assert.match(await page.locator('#image-message').textContent(), /not a PNG or JPEG image/);
+});
+
+test('the URL holds the whole state and restores exactly that view', async () => {
+  await page.click('#tab-explore');
+  const edit = async (grid, r, c, text) => {
+    const n = await renders(page);
+    await page.click(`td[data-grid="${grid}"][data-row="${r}"][data-col="${c}"]`);
+    await page.fill('td[data-editing="true"] input', text);
+    await page.keyboard.press('Enter');
+    await redrawn(page, n);
+  };
+  const set = async (id, value) => {
+    const n = await renders(page);
+    await page.fill(`#${id}`, value);
+    await page.press(`#${id}`, 'Enter');
+    await redrawn(page, n);
+  };
+  await edit('input', 2, 3, '-1.5');
+  await set('kernel-0', '3');
+  await set('stride-1', '1');
+  await set('pad_end-1', '1');
+  let n = await renders(page);
+  await page.check('#count_include_pad');
+  await redrawn(page, n);
+  n = await renders(page);
+  await page.selectOption('#operator', 'lp');
+  await redrawn(page, n);
+  await set('p', '3.5');
+  await page.click('#tab-gradient');
+  await edit('upstream', 0, 1, '2');
+  await page.click('#tab-conv');
+  await edit('weights', 0, 0, '0.5');
+  await page.click('#tab-shift');
+  n = await renders(page);
+  await page.click('#shift-direction [data-dir="up"]');
+  await redrawn(page, n);
+
+  const url = page.url();
+  const grids = ['input', 'max', 'avg', 'lp', 'upstream', 'gradient', 'weights', 'conv', 'shift-max', 'shift-avg'];
+  const snapshot = async (p) => {
+    const out = { mode: await p.locator('#explorer').getAttribute('data-mode') };
+    for (const g of grids) out[g] = await gridValues(p, g);
+    for (const id of ['kernel-0', 'stride-1', 'pad_end-1', 'p', 'operator']) out[id] = await p.locator(`#${id}`).inputValue();
+    out.cip = await p.locator('#count_include_pad').isChecked();
+    out.shift = await p.locator('#shift-direction [aria-checked="true"]').getAttribute('data-dir');
+    return out;
+  };
+  const original = await snapshot(page);
+  assert.equal(original.mode, 'shift');
+  assert.equal(original.input[2][3], -1.5);
+  assert.equal(original.upstream[0][1], 2);
+  assert.equal(original.weights[0][0], 0.5);
+
+  const second = await openExplorer(browser.context, server.url, new URL(url).hash);
+  const restored = await snapshot(second);
+  assert.deepEqual(restored, original);
+  assert.equal(await second.locator('#tab-shift').getAttribute('aria-selected'), 'true');
+  assert.deepEqual(second.problems, []);
+  await second.close();
+});

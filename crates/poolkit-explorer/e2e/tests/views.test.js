@@ -1,0 +1,149 @@
+// The views beyond the seed, each checked against the library's own answers through the
+// API: the shift demo, gradient routing, the strided convolution (0.25 weights equal
+// average pooling), global pooling and the checkpoint question.
+
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  api, assertNoBadNumbers, gridValues, openExplorer, redrawn, renders, requestBody, startBrowser, startServer,
+} from './harness.js';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  page = await openExplorer(browser.context, server.url);
+});
+
+after(async () => {
+  assert.deepEqual(page.problems, []);
+  await browser.close();
+  server.stop();
+});
+
+beforeEach(async () => {
+  const n = await renders(page);
+  await page.click('#reset-all');
+  await redrawn(page, n);
+});
+
+async function change(act) {
+  const n = await renders(page);
+  await act();
+  await redrawn(page, n);
+}
+
+const cell = (grid, r, c) => page.locator(`td[data-grid="${grid}"][data-row="${r}"][data-col="${c}"]`);
+const editor = () => page.locator('td[data-editing="true"] input');
+
+test('shift demo: every direction agrees with the API, unchanged counts included', async () => {
+  await page.click('#tab-shift');
+  assert.equal(await page.locator('#panel-shift').isVisible(), true);
+  for (const dir of ['up', 'down', 'left', 'right']) {
+    await change(() => page.click(`#shift-direction [data-dir="${dir}"]`));
+    assert.equal(await page.locator(`#shift-direction [data-dir="${dir}"]`).getAttribute('aria-checked'), 'true');
+    const answer = await api(page, '/api/shift', await requestBody(page));
+    assert.equal(answer.direction, dir);
+    assert.deepEqual(await gridValues(page, 'shifted'), answer.shifted);
+    for (const op of ['max', 'avg']) {
+      assert.deepEqual(await gridValues(page, `shift-${op}`), answer[op].change, `${dir} ${op}`);
+      const count = page.locator(`#shift-${op}-count`);
+      assert.equal(await count.getAttribute('data-unchanged'), String(answer[op].unchanged));
+      assert.match(await count.textContent(), new RegExp(`${answer[op].unchanged} of ${answer[op].total} outputs unchanged`));
+    }
+  }
+  // Unchanged cells read "=", changed ones carry a sign: meaning in text, not only colour.
+  const texts = await page.$$eval('td[data-grid="shift-max"]', (tds) => tds.map((td) => [td.dataset.value, td.textContent]));
+  for (const [value, text] of texts) assert.equal(text === '=', Number(value) === 0);
+  // Arrow keys move between directions (radio group).
+  await page.focus('#shift-direction [data-dir="right"]');
+  await change(() => page.keyboard.press('ArrowLeft'));
+  assert.equal(await page.locator('#shift-direction [data-dir="left"]').getAttribute('aria-checked'), 'true');
+  await assertNoBadNumbers(page);
+});
+
+test('gradient: ones by default, max routes to winners, average spreads; editable upstream', async () => {
+  await page.click('#tab-gradient');
+  let answer = await api(page, '/api/gradient', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'upstream'), [[1, 1, 1], [1, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
+  assert.equal(await cell('gradient', 1, 1).getAttribute('data-value'), '1');
+  assert.equal(await cell('gradient', 0, 0).getAttribute('data-value'), '0');
+  // Edit the upstream gradient: the library's backward pass answers.
+  await cell('upstream', 0, 0).click();
+  await editor().fill('5');
+  await change(() => page.keyboard.press('Enter'));
+  answer = await api(page, '/api/gradient', await requestBody(page));
+  assert.equal(answer.upstream[0][0], 5);
+  assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
+  assert.equal(await cell('gradient', 1, 1).getAttribute('data-value'), '5');
+  // Average: every input cell of a window gets a quarter.
+  await change(() => page.selectOption('#operator', 'avg'));
+  answer = await api(page, '/api/gradient', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
+  assert.equal(await cell('gradient', 0, 0).getAttribute('data-value'), '0.25');
+  // Overlapping windows add up.
+  await page.fill('#stride-0', '1');
+  await change(() => page.press('#stride-0', 'Enter'));
+  answer = await api(page, '/api/gradient', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
+  assert.equal(answer.grad_input[2][0], 0.5);
+  // Global average: one output, gradient 1/36 everywhere.
+  await change(() => page.selectOption('#operator', 'global_avg'));
+  answer = await api(page, '/api/gradient', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'gradient-output'), answer.output);
+  assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
+  assert.equal(answer.grad_input[0][0], 1 / 36);
+  assert.match(await page.locator('#gradient-output-title').textContent(), /global average/);
+  await assertNoBadNumbers(page);
+});
+
+test('strided convolution: 0.25 weights equal average pooling; other weights differ', async () => {
+  await page.click('#tab-conv');
+  const avg = await gridValues(page, 'conv-avg');
+  assert.deepEqual(await gridValues(page, 'weights'), [[0.25, 0.25], [0.25, 0.25]]);
+  assert.deepEqual(await gridValues(page, 'conv'), avg);
+  assert.deepEqual(avg, [[6, 4.5, 4.5], [3.5, 3.75, 6], [4.5, 5.75, 3.5]]);
+  assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');
+  assert.equal(await page.locator('#params-conv').textContent(), '4 weights');
+  assert.equal(await page.locator('#params-pool').textContent(), '0');
+  await cell('weights', 1, 1).click();
+  await editor().fill('1');
+  await change(() => page.keyboard.press('Enter'));
+  const answer = await api(page, '/api/conv', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'conv'), answer.output);
+  assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'false');
+  await change(() => page.click('#reset-weights'));
+  assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');
+});
+
+test('global average and global max: one number each for the whole map', async () => {
+  await page.click('#tab-explore');
+  const answer = await api(page, '/api/explore', await requestBody(page));
+  assert.deepEqual(await gridValues(page, 'global_max'), [[answer.global.max]]);
+  assert.deepEqual(await gridValues(page, 'global_avg'), [[answer.global.avg]]);
+  assert.equal(answer.global.max, 9);
+  assert.equal(await cell('global_avg', 0, 0).textContent(), '4.7');
+});
+
+test('checkpoint: the answer is checked by the server', async () => {
+  await page.click('#tab-checkpoint');
+  assert.equal(await page.locator('#input-area').isVisible(), false);
+  await page.fill('#checkpoint-answer', '[7, 7, 16]');
+  await page.click('#checkpoint-form button');
+  await page.locator('.verdict').waitFor();
+  assert.equal(await page.locator('.verdict').getAttribute('data-correct'), 'false');
+  await page.fill('#checkpoint-answer', '7, 7, 32');
+  await page.press('#checkpoint-answer', 'Enter');
+  await page.locator('.verdict.correct').waitFor();
+  assert.match(await page.locator('#checkpoint-result').textContent(), /floor\(\(14 \+ 0 \+ 0 - 1\*\(2-1\) - 1\) \/ 2\) \+ 1 = 7/);
+  await page.fill('#checkpoint-answer', 'seven');
+  await page.expectRefusals(async () => {
+    await page.click('#checkpoint-form button');
+    await page.locator('.verdict.refused').waitFor();
+  });
+  assert.match(await page.locator('.verdict').textContent(), /"seven" is not a shape/);
+});
