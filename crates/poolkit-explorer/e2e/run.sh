@@ -31,6 +31,12 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     apt_install nodejs npm
 fi
 
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+    echo "error: Node.js $(node --version) is too old: playwright-core and these tests need Node.js 20 or newer" >&2
+    exit 1
+fi
+
 echo "==> npm packages (playwright-core and axe-core, pinned by package-lock.json)"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 npm ci --no-audit --no-fund --loglevel=error

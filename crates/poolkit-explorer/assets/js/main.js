@@ -107,6 +107,14 @@ async function refresh(reason) {
     }
   } catch (e) {
     if (mine !== requestCount) return;
+    // An upstream gradient or weights from an old link may not fit the current output:
+    // start them afresh rather than leave the reader stuck behind a refusal.
+    if ((e.field === 'upstream' && state.upstream) || (e.field === 'weights' && state.weights)) {
+      state[e.field] = null;
+      $('form-message').textContent = `The ${e.field === 'upstream' ? 'upstream gradient' : 'weights'} did not fit (${e.message}); reset to the default.`;
+      main.dataset.busy = 'false';
+      return refresh(reason);
+    }
     latest = null;
     showProblem(e.message);
     if (reason) announce(`No output: ${e.message}`);

@@ -45,8 +45,24 @@ test('sample images pooled max vs average, 1 to 4 layers', async () => {
   layers = await imagesShown();
   assert.deepEqual(layers.map((l) => l.widths[0]), [48, 24, 12, 6]);
   assert.equal(await page.locator('button.sample[data-sample="stars"]').getAttribute('aria-pressed'), 'true');
+  // The URL remembers the sample and the layer count.
+  const again = await openExplorer(browser.context, server.url, new URL(page.url()).hash);
+  await again.waitForFunction(() => document.querySelectorAll('#image-results .image-layer').length === 4);
+  assert.equal(await again.locator('button.sample[data-sample="stars"]').getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(again.problems, []);
+  await again.close();
   await page.selectOption('#image-layers', '1');
   await page.waitForFunction(() => document.querySelectorAll('#image-results .image-layer').length === 1);
+});
+
+test('an upstream gradient that no longer fits is reset, not a dead end', async () => {
+  const hash = '#mode=gradient&up=1,2;3,4';
+  const stale = await openExplorer(browser.context, server.url, hash);
+  assert.match(await stale.locator('#form-message').textContent(), /upstream gradient did not fit/);
+  assert.deepEqual(await gridValues(stale, 'upstream'), [[1, 1, 1], [1, 1, 1], [1, 1, 1]]);
+  // The one refusal (and Chromium's console line about it) is the stale gradient's.
+  assert.ok(stale.problems.length > 0 && stale.problems.every((p) => /400/.test(p)), stale.problems.join('\n'));
+  await stale.close();
 });
 
 test('uploading a PNG and a JPEG', async () => {
