@@ -1,6 +1,7 @@
 //! Every fast forward path against the reference, for every instruction set this CPU has
-//! and for 1, 2 and 7 threads: max values and indices bit for bit, averages bit for bit
-//! where the kernels promise it and within 1e-6 relative elsewhere. Outputs start as
+//! and for 1, 2 and 7 threads: max values and indices bit for bit; averages bit for bit on
+//! the scalar variant (same f64 order, one division) where the kernels promise it, and
+//! within 1e-6 relative on the SIMD variants (they multiply by the divisor's reciprocal). Outputs start as
 //! NaN canaries with a payload no pooling produces, so an output never written, or one
 //! written twice with different values, shows.
 
@@ -92,8 +93,10 @@ fn check(spec: &PoolSpec, shape: &[usize], layout: Layout, data: &[f32], avg: Av
     } else {
         reference::pool_forward(&plan, &x, &mut want, None);
     }
-    let tolerance = (!is_max).then_some(avg);
+    // SIMD variants multiply by the divisor's reciprocal: within 1 ulp, not bit-exact.
+    let simd = |isa: Isa| if isa == Isa::Scalar { avg } else { Avg::Close };
     for isa in isas() {
+        let tolerance = (!is_max).then_some(simd(isa));
         for threads in [1, 2, 7] {
             let options = ExecOptions::new().isa(isa).threads(threads);
             let mut got = vec![CANARY; plan.output_len()];
@@ -141,6 +144,7 @@ fn check(spec: &PoolSpec, shape: &[usize], layout: Layout, data: &[f32], avg: Av
         }
     }
     // The allocating call takes the same path.
+    let tolerance = (!is_max).then_some(simd(Isa::selected().unwrap()));
     let fresh = pool_with(&plan, &x, &ExecOptions::new()).unwrap();
     assert!(
         fresh

@@ -11,6 +11,7 @@
 
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::lanes::{takes_over, Lanes};
+use super::padded::PaddedRows;
 use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
@@ -18,7 +19,7 @@ use std::ops::Range;
 /// One in-bounds input row of an output row's window: its start relative to the plane,
 /// and its part of the argmax index.
 #[derive(Debug, Clone, Copy, Default)]
-struct RowTap {
+pub(crate) struct RowTap {
     offset: isize,
     term: i32,
 }
@@ -34,6 +35,8 @@ pub(crate) struct ChannelsFirst<T> {
     pub lead: [Line; 2],
     pub lead_strides: [isize; 2],
     pub w: Line,
+    /// `w.interior()`, computed once.
+    pub interior: (usize, usize),
     pub kind: Kind,
     /// The contiguous output, `[N, C, OD, OH, OW]`.
     pub out: Dst<T>,
@@ -46,7 +49,8 @@ pub(crate) struct ChannelsFirst<T> {
 }
 
 /// Everything one output row needs.
-struct Row<'a, T> {
+#[derive(Clone, Copy)]
+pub(crate) struct Row<'a, T> {
     plane: *const T,
     taps: &'a [RowTap],
     /// Divisor factor of the D and H axes (an f64, as the reference multiplies them).
@@ -54,6 +58,8 @@ struct Row<'a, T> {
     out: *mut T,
     indices: Option<*mut i64>,
     plane_offset: i64,
+    /// Per-output divisor reciprocals (padded rows, counted divisor), by output.
+    divisors: Option<*const f64>,
 }
 
 /// Rows of up to this many input rows keep their list on the stack.
@@ -88,10 +94,31 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         };
         let [wd, wh, _] = self.index_map.weights;
         let row_len = self.w.output;
+        let mut padded = PaddedRows::new(self, L::LANES);
+        let mut padded_taps = [RowTap::default(); STACK_ROWS];
+        // (plane, od, oh) of row `range.start`, then counted up: no division per row.
+        let (mut plane, within) = (range.start / rows_per_plane, range.start % rows_per_plane);
+        let (mut od, mut oh) = (within / lh.output, within % lh.output);
+        let (mut n, mut c) = (plane / self.channels, plane % self.channels);
+        let mut first_row = true;
         for r in range {
-            let (plane, within) = (r / rows_per_plane, r % rows_per_plane);
-            let (od, oh) = (within / lh.output, within % lh.output);
-            let (n, c) = (plane / self.channels, plane % self.channels);
+            if !first_row {
+                oh += 1;
+                if oh == lh.output {
+                    oh = 0;
+                    od += 1;
+                    if od == ld.output {
+                        od = 0;
+                        plane += 1;
+                        c += 1;
+                        if c == self.channels {
+                            c = 0;
+                            n += 1;
+                        }
+                    }
+                }
+            }
+            first_row = false;
             let mut count = 0;
             let (d0, d1) = ld.taps_in(od);
             let (h0, h1) = lh.taps_in(oh);
@@ -121,8 +148,35 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                 out: self.out.0.wrapping_add(r * row_len),
                 indices: self.indices.map(|d| d.0.wrapping_add(r * row_len)),
                 plane_offset: self.index_map.plane_offset(n, c, self.channels),
+                divisors: None,
             };
-            self.row::<L>(&row);
+            match padded.as_mut() {
+                Some(rows) => {
+                    let ph = |i: usize| lh.start(oh) + ((h0 + i) * lh.dilation) as isize;
+                    for (i, tap) in padded_taps[..count].iter_mut().enumerate() {
+                        // SAFETY: row `ph(i)` of this plane is in bounds (`taps_in`).
+                        let offset =
+                            unsafe { rows.fetch(plane, ph(i), row.plane, self.lead_strides[1]) };
+                        *tap = RowTap { offset, term: 0 };
+                    }
+                    let divisors = rows.divisors(self.kind, vfactor);
+                    let padded_row = Row {
+                        plane: rows.base(),
+                        taps: &padded_taps[..count],
+                        divisors,
+                        ..row
+                    };
+                    let line = rows.line;
+                    let done = match self.w.stride {
+                        1 => self.interior::<L, false>(&padded_row, &row, &line, 0, row_len),
+                        _ => self.interior::<L, true>(&padded_row, &row, &line, 0, row_len),
+                    };
+                    for ow in done..row_len {
+                        self.put_exact(&row, ow);
+                    }
+                }
+                None => self.row::<L>(&row),
+            }
         }
     }
 }
@@ -131,13 +185,14 @@ impl<T: Element> ChannelsFirst<T> {
     /// Border, interior, border.
     #[inline(always)]
     fn row<L: Lanes<T = T>>(&self, row: &Row<'_, T>) {
-        let (lo, hi) = self.w.interior();
+        let (lo, hi) = self.interior;
         for ow in 0..lo {
             self.put_exact(row, ow);
         }
+        let w = self.w;
         let done = match self.w.stride {
-            1 => self.interior::<L, false>(row, lo, hi),
-            2 => self.interior::<L, true>(row, lo, hi),
+            1 => self.interior::<L, false>(row, row, &w, lo, hi),
+            2 => self.interior::<L, true>(row, row, &w, lo, hi),
             _ => lo,
         };
         for ow in done..hi {
@@ -148,18 +203,21 @@ impl<T: Element> ChannelsFirst<T> {
         }
     }
 
-    /// Vector blocks over interior outputs `lo..hi`; returns the first output it left to
-    /// the scalar code. With streaming stores the blocks after the first start on aligned
-    /// outputs; the last block may overlap its predecessor (same values written twice).
+    /// Vector blocks over interior outputs `lo..hi` of `row`, whose W axis is `w` (the
+    /// input's, or a padded copy's); `exact` is the same row in the input, for the scalar
+    /// code. Returns the first output it left to the scalar code. With streaming stores
+    /// the blocks after the first start on aligned outputs; the last block may overlap
+    /// its predecessor (same values written twice).
     #[inline(always)]
     fn interior<L: Lanes<T = T>, const S2: bool>(
         &self,
         row: &Row<'_, T>,
+        exact: &Row<'_, T>,
+        w: &Line,
         lo: usize,
         hi: usize,
     ) -> usize {
         let lanes = L::LANES;
-        let w = self.w;
         if hi < lo + lanes || row.taps.is_empty() {
             return lo;
         }
@@ -180,7 +238,7 @@ impl<T: Element> ChannelsFirst<T> {
         }
         let mut ow = lo;
         loop {
-            self.block::<L, S2>(row, ow);
+            self.block::<L, S2>(row, exact, w, ow);
             if ow == last {
                 break;
             }
@@ -196,8 +254,13 @@ impl<T: Element> ChannelsFirst<T> {
 
     /// Outputs `ow..ow + LANES`, all interior.
     #[inline(always)]
-    fn block<L: Lanes<T = T>, const S2: bool>(&self, row: &Row<'_, T>, ow: usize) {
-        let w = self.w;
+    fn block<L: Lanes<T = T>, const S2: bool>(
+        &self,
+        row: &Row<'_, T>,
+        exact: &Row<'_, T>,
+        w: &Line,
+        ow: usize,
+    ) {
         let start = w.start(ow);
         let pair = S2 && w.kernel == 2 && w.dilation == 1 && row.taps.len() == 2;
         let out = row.out.wrapping_add(ow);
@@ -214,7 +277,7 @@ impl<T: Element> ChannelsFirst<T> {
                     };
                     match value {
                         Some(v) => put::<L>(out, v, self.stream),
-                        None => self.redo(row, ow, L::LANES),
+                        None => self.redo(exact, ow, L::LANES),
                     }
                 }
                 (Kind::Max, Some(indices)) => {
@@ -232,20 +295,23 @@ impl<T: Element> ChannelsFirst<T> {
                             let step = w.stride as i64 * ww;
                             L::store_indices(indices.add(ow), best, first, step);
                         }
-                        None => self.redo(row, ow, L::LANES),
+                        None => self.redo(exact, ow, L::LANES),
                     }
                 }
                 (Kind::Avg(mean), _) => {
-                    let divisor = match mean {
-                        Mean::Override(d) => d,
-                        Mean::Count { .. } => row.vfactor * w.kernel as f64,
-                    };
-                    let v = if pair {
-                        pair_avg::<L>(row, start, divisor)
+                    let sums = if pair {
+                        pair_sum::<L>(row, start)
                     } else {
-                        window_avg::<L, S2>(row, start, w.kernel, w.dilation, divisor)
+                        window_sum::<L, S2>(row, start, w.kernel, w.dilation)
                     };
-                    put::<L>(out, v, self.stream);
+                    let v = match (row.divisors, mean) {
+                        (Some(divisors), _) => L::acc_scale_lanes(sums, divisors.add(ow), S2),
+                        (None, Mean::Override(d)) => L::acc_mean(sums, d),
+                        (None, Mean::Count { .. }) => {
+                            L::acc_mean(sums, row.vfactor * w.kernel as f64)
+                        }
+                    };
+                    put::<L>(out, ordered::<L, S2>(v), self.stream);
                 }
             }
         }
@@ -426,15 +492,14 @@ unsafe fn window_argmax<L: Lanes, const S2: bool>(
     }
 }
 
-/// Mean of a block, summed in window order.
+/// Sums of a block in window order (raw lane order for stride 2).
 #[inline(always)]
-unsafe fn window_avg<L: Lanes, const S2: bool>(
+unsafe fn window_sum<L: Lanes, const S2: bool>(
     row: &Row<'_, L::T>,
     start: isize,
     kernel: usize,
     dilation: usize,
-    divisor: f64,
-) -> L::V {
+) -> L::Acc {
     // SAFETY: the caller guarantees every tap of every row is readable.
     unsafe {
         let mut acc = L::acc_zero();
@@ -444,7 +509,7 @@ unsafe fn window_avg<L: Lanes, const S2: bool>(
                 acc = L::acc_add(acc, tap::<L, S2>(p.add(t * dilation)));
             }
         }
-        ordered::<L, S2>(L::acc_mean(acc, divisor))
+        acc
     }
 }
 
@@ -491,14 +556,13 @@ unsafe fn pair_argmax<L: Lanes>(
     Some((L::unraw(L::max_first(h0, h1)), L::unraw_i(best)))
 }
 
-/// 2×2/s2 mean, summed in window order.
+/// 2×2/s2 sums in window order (raw lane order).
 #[inline(always)]
-unsafe fn pair_avg<L: Lanes>(row: &Row<'_, L::T>, start: isize, divisor: f64) -> L::V {
+unsafe fn pair_sum<L: Lanes>(row: &Row<'_, L::T>, start: isize) -> L::Acc {
     // SAFETY: forwarded from the caller.
     let [(e0, o0), (e1, o1)] = unsafe { pair_rows::<L>(row, start) };
-    let acc = L::acc_add(
+    L::acc_add(
         L::acc_add(L::acc_add(L::acc_add(L::acc_zero(), e0), o0), e1),
         o1,
-    );
-    L::unraw(L::acc_mean(acc, divisor))
+    )
 }

@@ -62,8 +62,15 @@ impl Line {
     fn taps_within(&self, o: usize, lo: isize, hi: isize) -> (usize, usize) {
         let s = self.start(o);
         let d = self.dilation as isize;
-        let first = if s < lo { (lo - s + d - 1) / d } else { 0 };
-        let last = if s < hi { (hi - 1 - s) / d + 1 } else { 0 };
+        // Rows are set up per output row: no integer division for the common dilation 1.
+        let (first, last) = if d == 1 {
+            ((lo - s).max(0), (hi - s).max(0))
+        } else {
+            (
+                if s < lo { (lo - s + d - 1) / d } else { 0 },
+                if s < hi { (hi - 1 - s) / d + 1 } else { 0 },
+            )
+        };
         let first = first as usize;
         let end = (last as usize).min(self.kernel);
         (first, end.max(first))

@@ -14,7 +14,10 @@ use std::marker::PhantomData;
 ///   a NaN candidate is ignored (the caller watches for NaN with `flag_nan` and redoes a
 ///   block that saw one with the exact scalar rule);
 /// - averages accumulate in `f64`, lane by lane, in the order the caller adds, and
-///   `acc_mean` divides by the divisor in `f64` and rounds once into `T`.
+///   `acc_mean` divides by the divisor in `f64` and rounds once into `T` (`Scalar`),
+///   or multiplies by its `f64` reciprocal (the SIMD variants: a division per block
+///   would cost more than the memory traffic; exact for power-of-two divisors, else
+///   within one f64 rounding of the quotient, so at most 1 ulp of `T`).
 ///
 /// # Safety
 /// An implementation may only be instantiated on a CPU that has its instruction set: the
@@ -101,6 +104,10 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
     }
     /// `acc / divisor`, each lane rounded once into `T`.
     fn acc_mean(acc: Self::Acc, divisor: f64) -> Self::V;
+    /// `acc[l] * reciprocals[l]` for `l < LANES`, rounded once into `T` (`raw`: `acc` is
+    /// in the stride-2 raw lane order, `reciprocals` in element order). The caller
+    /// guarantees `reciprocals[0..LANES]`.
+    unsafe fn acc_scale_lanes(acc: Self::Acc, reciprocals: *const f64, raw: bool) -> Self::V;
 }
 
 /// One element at a time, for any element type: the portable variant, and the fast path
@@ -223,6 +230,11 @@ unsafe impl<T: Element> Lanes for Scalar<T> {
     #[inline(always)]
     fn acc_mean(acc: f64, divisor: f64) -> T {
         T::from_mean(acc, divisor)
+    }
+    #[inline(always)]
+    unsafe fn acc_scale_lanes(acc: f64, reciprocals: *const f64, _raw: bool) -> T {
+        // SAFETY: the caller guarantees reciprocals[0].
+        T::from_f64(acc * unsafe { *reciprocals })
     }
 }
 

@@ -11,15 +11,17 @@
 //! rows are few) with `std::thread::scope`: `POOLKIT_THREADS` or [`Parallelism`].
 //!
 //! # Paths and their exactness, against `poolkit::reference`
+//! Max values and indices are **bit-exact** on every path. Averages accumulate in f64 in
+//! the reference's order on every path except large windows; the scalar variant (and
+//! every non-f32 type) then divides once, **bit-exact**; the f32 SIMD variants multiply by
+//! the divisor's f64 reciprocal, **bit-exact for power-of-two divisors** (2×2 windows,
+//! global pooling of 64 elements, ...) and **within 1 ulp (1e-6 relative)** otherwise.
 //! - **channels-first window** (1/2/3-D, any kernel, padding, dilation, ceil mode;
-//!   strides 1 and 2 vectorised along W, 2×2/s2 specialised): max values and indices
-//!   bit-exact; averages **bit-exact** (same f64 summation order, one division, one
-//!   rounding).
-//! - **channels-last window** (vectorised along C): max values and indices bit-exact;
-//!   averages bit-exact.
-//! - **global, channels-first** (one read-only sweep per plane; averages sum `LANES`
-//!   planes side by side, one per lane): max values, indices and averages bit-exact.
-//!   Global channels-last runs the channels-last window path: bit-exact.
+//!   strides 1 and 2 vectorised along W, 2×2/s2 specialised; short rows with borders run
+//!   through padded row copies so their borders are vectorised too).
+//! - **channels-last window** (vectorised along C; global channels-last too).
+//! - **global, channels-first** (max: one read-only sweep per plane; averages: `LANES`
+//!   planes side by side, one per lane, through in-register transposes).
 //! - **large windows, channels-first** (sliding max per dilation phase, prefix sums for
 //!   averages; chosen when visiting every tap would cost more): max values bit-exact;
 //!   averages exact while the partial sums fit f64's 53 bits, else within 2^-52 Σ|x|.
@@ -41,6 +43,7 @@ mod geom;
 mod global;
 mod isa;
 mod lanes;
+mod padded;
 mod route;
 mod run;
 mod sliding;

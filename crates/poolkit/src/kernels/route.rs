@@ -270,6 +270,7 @@ fn run_job<T: Element, R: Runner<T>>(
             lead: [ld, lh],
             lead_strides: [job.strides[0], job.strides[1]],
             w: lw,
+            interior: lw.interior(),
             kind: job.kind,
             out,
             indices,

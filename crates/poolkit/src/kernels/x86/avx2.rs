@@ -153,6 +153,32 @@ unsafe impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_scale_lanes(
+        acc: (__m256d, __m256d),
+        reciprocals: *const f64,
+        raw: bool,
+    ) -> __m256 {
+        // SAFETY: the caller guarantees reciprocals[0..8]; AVX2 is present. Raw lanes hold
+        // elements 0, 1, 4, 5 | 2, 3, 6, 7: the reciprocals follow the same order.
+        unsafe {
+            let (d0, d1) = (
+                _mm256_loadu_pd(reciprocals),
+                _mm256_loadu_pd(reciprocals.add(4)),
+            );
+            let (lo_d, hi_d) = if raw {
+                (
+                    _mm256_permute2f128_pd::<0x20>(d0, d1),
+                    _mm256_permute2f128_pd::<0x31>(d0, d1),
+                )
+            } else {
+                (d0, d1)
+            };
+            let lo = _mm256_cvtpd_ps(_mm256_mul_pd(acc.0, lo_d));
+            let hi = _mm256_cvtpd_ps(_mm256_mul_pd(acc.1, hi_d));
+            _mm256_set_m128(hi, lo)
+        }
+    }
+    #[inline(always)]
     unsafe fn sum_columns(
         acc: (__m256d, __m256d),
         p: *const f32,
@@ -215,9 +241,11 @@ unsafe impl Lanes for Avx2 {
     fn acc_mean(acc: (__m256d, __m256d), divisor: f64) -> __m256 {
         // SAFETY: AVX2 is present (trait contract).
         unsafe {
-            let d = _mm256_set1_pd(divisor);
-            let lo = _mm256_cvtpd_ps(_mm256_div_pd(acc.0, d));
-            let hi = _mm256_cvtpd_ps(_mm256_div_pd(acc.1, d));
+            // One reciprocal per call, hoisted out of block loops: a division per block
+            // would cost more than the memory traffic (exact for powers of two).
+            let d = _mm256_set1_pd(1.0 / divisor);
+            let lo = _mm256_cvtpd_ps(_mm256_mul_pd(acc.0, d));
+            let hi = _mm256_cvtpd_ps(_mm256_mul_pd(acc.1, d));
             _mm256_set_m128(hi, lo)
         }
     }

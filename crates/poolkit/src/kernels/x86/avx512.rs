@@ -177,12 +177,28 @@ unsafe impl Lanes for Avx512 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_scale_lanes(
+        acc: (__m512d, __m512d),
+        reciprocals: *const f64,
+        _raw: bool,
+    ) -> __m512 {
+        // SAFETY: the caller guarantees reciprocals[0..16]; the raw order is element order.
+        unsafe {
+            let lo = _mm512_cvtpd_ps(_mm512_mul_pd(acc.0, _mm512_loadu_pd(reciprocals)));
+            let hi = _mm512_cvtpd_ps(_mm512_mul_pd(acc.1, _mm512_loadu_pd(reciprocals.add(8))));
+            let wide = _mm512_castpd256_pd512(_mm256_castps_pd(lo));
+            _mm512_castpd_ps(_mm512_insertf64x4::<1>(wide, _mm256_castps_pd(hi)))
+        }
+    }
+    #[inline(always)]
     fn acc_mean(acc: (__m512d, __m512d), divisor: f64) -> __m512 {
         // SAFETY: AVX-512F is present (trait contract).
         unsafe {
-            let d = _mm512_set1_pd(divisor);
-            let lo = _mm512_cvtpd_ps(_mm512_div_pd(acc.0, d));
-            let hi = _mm512_cvtpd_ps(_mm512_div_pd(acc.1, d));
+            // One reciprocal per call, hoisted out of block loops: a division per block
+            // would cost more than the memory traffic (exact for powers of two).
+            let d = _mm512_set1_pd(1.0 / divisor);
+            let lo = _mm512_cvtpd_ps(_mm512_mul_pd(acc.0, d));
+            let hi = _mm512_cvtpd_ps(_mm512_mul_pd(acc.1, d));
             let wide = _mm512_castpd256_pd512(_mm256_castps_pd(lo));
             _mm512_castpd_ps(_mm512_insertf64x4::<1>(wide, _mm256_castps_pd(hi)))
         }

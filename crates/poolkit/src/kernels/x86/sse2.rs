@@ -144,6 +144,19 @@ unsafe impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_scale_lanes(
+        acc: (__m128d, __m128d),
+        reciprocals: *const f64,
+        _raw: bool,
+    ) -> __m128 {
+        // SAFETY: the caller guarantees reciprocals[0..4]; the raw order is element order.
+        unsafe {
+            let lo = _mm_cvtpd_ps(_mm_mul_pd(acc.0, _mm_loadu_pd(reciprocals)));
+            let hi = _mm_cvtpd_ps(_mm_mul_pd(acc.1, _mm_loadu_pd(reciprocals.add(2))));
+            _mm_movelh_ps(lo, hi)
+        }
+    }
+    #[inline(always)]
     unsafe fn sum_columns(
         acc: (__m128d, __m128d),
         p: *const f32,
@@ -187,9 +200,11 @@ unsafe impl Lanes for Sse2 {
     fn acc_mean(acc: (__m128d, __m128d), divisor: f64) -> __m128 {
         // SAFETY: SSE2 is present (trait contract).
         unsafe {
-            let d = _mm_set1_pd(divisor);
-            let lo = _mm_cvtpd_ps(_mm_div_pd(acc.0, d));
-            let hi = _mm_cvtpd_ps(_mm_div_pd(acc.1, d));
+            // One reciprocal per call, hoisted out of block loops: a division per block
+            // would cost more than the memory traffic (exact for powers of two).
+            let d = _mm_set1_pd(1.0 / divisor);
+            let lo = _mm_cvtpd_ps(_mm_mul_pd(acc.0, d));
+            let hi = _mm_cvtpd_ps(_mm_mul_pd(acc.1, d));
             _mm_movelh_ps(lo, hi)
         }
     }
