@@ -260,3 +260,17 @@ fn many_concurrent_requests_are_all_answered() {
         assert!(status == 200 || status == 503, "{status}");
     }
 }
+
+#[test]
+fn a_taken_port_is_an_error_not_a_panic() {
+    let taken = server().port();
+    let err = Server::bind(&ServerConfig::new("127.0.0.1", taken)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    let url = Server::bind(&ServerConfig::new("127.0.0.1", 0))
+        .unwrap()
+        .url();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+        "{url}"
+    );
+}

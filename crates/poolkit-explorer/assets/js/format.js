@@ -72,3 +72,14 @@ export function span(indices, noun) {
   const contiguous = indices.every((v, i) => i === 0 || v === indices[i - 1] + 1);
   return contiguous ? `${noun}s ${first}–${last}` : `${noun}s ${indices.map((v) => v + 1).join(', ')}`;
 }
+
+/**
+ * Small numbers that one decimal would misstate (a weight of 0.25, a gradient of 1/36):
+ * exact when short enough, else two significant digits ("0.028").
+ */
+export function compact(value) {
+  const text = exact(value);
+  if (text.length <= 4) return text;
+  if (Math.abs(value) >= 10) return short(value);
+  return exact(Number(value.toPrecision(2)));
+}

@@ -21,6 +21,7 @@ export class GridView {
     this.cols = 0;
     this.active = [0, 0];
     this.values = [];
+    this.texts = [];
     this.editing = null;
     this.table = document.createElement('table');
     this.table.className = 'grid';
@@ -59,6 +60,7 @@ export class GridView {
     const cols = rows ? values[0].length : 0;
     if (rows !== this.rows || cols !== this.cols) this.rebuild(rows, cols);
     this.values = values;
+    this.texts = values.map((row) => row.map(() => ''));
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         const v = values[r][c];
@@ -70,6 +72,7 @@ export class GridView {
         if (!label.includes(text)) label += `; shown as ${text}`;
         cell.dataset.value = exact(v);
         cell.textContent = text;
+        this.texts[r][c] = text;
         cell.setAttribute('aria-label', label);
         if (shown.colour) cell.style.setProperty('--heat', shown.colour);
         else cell.style.removeProperty('--heat');
@@ -226,7 +229,7 @@ export class GridView {
     this.editing = null;
     const cell = this.cell(edit.r, edit.c);
     delete cell.dataset.editing;
-    cell.textContent = short(this.values[edit.r][edit.c]);
+    cell.textContent = this.texts[edit.r][edit.c];
     if (refocus) cell.focus();
   }
 

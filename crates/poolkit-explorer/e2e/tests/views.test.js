@@ -85,6 +85,7 @@ test('gradient: ones by default, max routes to winners, average spreads; editabl
   answer = await api(page, '/api/gradient', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(await cell('gradient', 0, 0).getAttribute('data-value'), '0.25');
+  assert.equal(await cell('gradient', 0, 0).textContent(), '0.25', 'not rounded to a misleading 0.3');
   // Overlapping windows add up.
   await page.fill('#stride-0', '1');
   await change(() => page.press('#stride-0', 'Enter'));
@@ -97,6 +98,8 @@ test('gradient: ones by default, max routes to winners, average spreads; editabl
   assert.deepEqual(await gridValues(page, 'gradient-output'), answer.output);
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(answer.grad_input[0][0], 1 / 36);
+  assert.equal(await cell('gradient', 0, 0).textContent(), '0.028');
+  assert.match(await cell('gradient', 0, 0).getAttribute('aria-label'), /value 0\.027777777777777776; shown as 0\.028/);
   assert.match(await page.locator('#gradient-output-title').textContent(), /global average/);
   await assertNoBadNumbers(page);
 });
@@ -105,6 +108,7 @@ test('strided convolution: 0.25 weights equal average pooling; other weights dif
   await page.click('#tab-conv');
   const avg = await gridValues(page, 'conv-avg');
   assert.deepEqual(await gridValues(page, 'weights'), [[0.25, 0.25], [0.25, 0.25]]);
+  assert.equal(await cell('weights', 0, 0).textContent(), '0.25');
   assert.deepEqual(await gridValues(page, 'conv'), avg);
   assert.deepEqual(avg, [[6, 4.5, 4.5], [3.5, 3.75, 6], [4.5, 5.75, 3.5]]);
   assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');

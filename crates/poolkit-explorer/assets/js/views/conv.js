@@ -2,7 +2,7 @@
 // the parameters each has to learn.
 
 import { GridView } from '../grid.js';
-import { exact, heat, heatAbs, range } from '../format.js';
+import { compact, exact, heat, heatAbs, range } from '../format.js';
 
 export class ConvView {
   constructor(onEditWeight) {
@@ -20,7 +20,7 @@ export class ConvView {
   /** Draws the server's answer to /api/conv. */
   render(conv, input) {
     const scale = range(input);
-    this.weights.render(conv.weights, (r, c, v) => ({ colour: heatAbs(v, conv.weights) }));
+    this.weights.render(conv.weights, (r, c, v) => ({ text: compact(v), colour: heatAbs(v, conv.weights) }));
     // Learned weights can leave the input's range; the scale then widens to cover them.
     const convScale = range([...input, ...conv.output]);
     this.conv.render(conv.output, (r, c, v) => ({ colour: heat(v, convScale) }));

@@ -2,7 +2,7 @@
 // and the gradient the library's backward pass sends to each input cell.
 
 import { GridView } from '../grid.js';
-import { exact, heat, heatAbs, range } from '../format.js';
+import { compact, exact, heat, heatAbs, range } from '../format.js';
 
 const NAMES = { max: 'max', avg: 'average', lp: 'Lp', global_max: 'global max', global_avg: 'global average' };
 
@@ -25,8 +25,9 @@ export class GradientView {
     document.getElementById('gradient-output-title').textContent = `Forward output (${name} pooling)`;
     const scale = range(g.output);
     this.output.render(g.output, (r, c, v) => ({ colour: heat(v, scale) }));
-    this.upstream.render(g.upstream, (r, c, v) => ({ colour: heatAbs(v, g.upstream) }));
+    this.upstream.render(g.upstream, (r, c, v) => ({ text: compact(v), colour: heatAbs(v, g.upstream) }));
     this.gradient.render(g.grad_input, (r, c, v) => ({
+      text: compact(v),
       colour: heatAbs(v, g.grad_input),
       label: `row ${r + 1}, column ${c + 1}, value ${exact(v)}${v === 0 ? ', receives no gradient' : ''}`,
     }));
