@@ -11,12 +11,13 @@ use super::channels_last::ChannelsLast;
 use super::exec::Exec;
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::global::GlobalChannelsFirst;
-use super::run::{Runner, ScalarRunner, SimdRunner};
+use super::run::{HalfRunner, Runner, ScalarRunner, SimdRunner};
 use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
 use crate::element::Element;
 use crate::geometry::{PoolPlan, Reduction};
 use crate::indices::IndexConvention;
 use crate::tensor::{Layout, TensorView};
+use crate::{bf16, f16};
 use std::any::TypeId;
 
 /// Outputs at least this large are written with streaming stores: they would only evict
@@ -211,6 +212,12 @@ pub(crate) fn pool_forward<T: Element>(
             idx,
             &SimdRunner(*exec),
         );
+    } else if TypeId::of::<T>() == TypeId::of::<f16>() {
+        let half = Dst(out as *mut f16);
+        run_job(&job.cast::<f16>(), half, idx, &HalfRunner(*exec));
+    } else if TypeId::of::<T>() == TypeId::of::<bf16>() {
+        let half = Dst(out as *mut bf16);
+        run_job(&job.cast::<bf16>(), half, idx, &HalfRunner(*exec));
     } else {
         run_job(&job, Dst(out), idx, &ScalarRunner(*exec));
     }

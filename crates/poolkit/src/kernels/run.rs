@@ -41,6 +41,43 @@ pub(crate) struct SimdRunner(pub Exec);
 /// Every other element type: the monomorphised scalar loops.
 pub(crate) struct ScalarRunner(pub Exec);
 
+/// f16 and bf16: AVX2 lanes computing in f32 where the CPU has them (and the chosen
+/// instruction set is AVX2 or wider), else the scalar loops.
+pub(crate) struct HalfRunner(pub Exec);
+
+macro_rules! half_runner {
+    ($t:ty, $entry:ident, $($feature:tt),+) => {
+        impl Runner<$t> for HalfRunner {
+            fn exec(&self) -> Exec {
+                self.0
+            }
+            fn execute<K: Kernel<$t>>(&self, kernel: &K) {
+                let exec = self.0;
+                #[cfg(target_arch = "x86_64")]
+                let simd = exec.isa >= Isa::Avx2
+                    $(&& std::arch::is_x86_feature_detected!($feature))+;
+                #[cfg(not(target_arch = "x86_64"))]
+                let simd = false;
+                let threads = exec.threads_for(kernel.tasks(), kernel.elements());
+                split_tasks(kernel.tasks(), threads, &|range| {
+                    if simd {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: the features were just detected.
+                        unsafe {
+                            super::x86::$entry(kernel, range)
+                        }
+                    } else {
+                        kernel.run::<Scalar<$t>>(range)
+                    }
+                });
+            }
+        }
+    };
+}
+
+half_runner!(crate::f16, run_avx2_f16, "avx2", "f16c");
+half_runner!(crate::bf16, run_avx2_bf16, "avx2");
+
 impl Runner<f32> for SimdRunner {
     fn exec(&self) -> Exec {
         self.0

@@ -2,14 +2,17 @@
 //! points that instantiate a kernel with them: the only place a SIMD type meets its ISA.
 
 mod avx2;
+mod avx2_half;
 mod avx512;
 mod sse2;
 
 pub(crate) use avx2::Avx2;
+pub(crate) use avx2_half::{Avx2Bf16, Avx2F16};
 pub(crate) use avx512::Avx512;
 pub(crate) use sse2::Sse2;
 
-use super::run::F32Kernel;
+use super::run::{F32Kernel, Kernel};
+use crate::{bf16, f16};
 use std::ops::Range;
 
 /// Runs `kernel` on `range` with SSE2 lanes.
@@ -37,6 +40,24 @@ pub(crate) unsafe fn run_avx2<K: F32Kernel>(kernel: &K, range: Range<usize>) {
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn run_avx512<K: F32Kernel>(kernel: &K, range: Range<usize>) {
     kernel.run::<Avx512>(range)
+}
+
+/// Runs an f16 `kernel` on `range` with AVX2 lanes widened through F16C.
+///
+/// # Safety
+/// The CPU must have AVX2 and F16C.
+#[target_feature(enable = "avx2,f16c")]
+pub(crate) unsafe fn run_avx2_f16<K: Kernel<f16>>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Avx2F16>(range)
+}
+
+/// Runs a bf16 `kernel` on `range` with AVX2 lanes.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn run_avx2_bf16<K: Kernel<bf16>>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Avx2Bf16>(range)
 }
 
 /// Orders the streaming (non-temporal) stores a thread made before it hands its part of
