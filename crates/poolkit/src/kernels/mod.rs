@@ -36,6 +36,7 @@
 //! with streaming stores; fresh outputs of 8 MiB or more ask for transparent huge pages.
 
 mod alloc;
+pub(crate) mod backward;
 mod channels_first;
 mod channels_last;
 mod exec;

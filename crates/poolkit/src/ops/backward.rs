@@ -2,13 +2,15 @@
 //!
 //! The same plan drives forward and backward. Every gradient is deterministic: contributions
 //! to each input are summed in row-major output order (an ordered scatter) in `f64` and
-//! rounded once, so the bits never depend on the run or the thread count.
+//! rounded once, so the bits never depend on the run or the thread count. Contiguous
+//! windowed, global and adaptive gradients run on threaded tiles (`kernels::backward`).
 
 use super::checks::{reduction_supports, same_shape};
 use crate::element::Element;
 use crate::error::{bail, Result};
 use crate::geometry::{PoolPlan, Reduction, RoiPlan, UnpoolPlan};
 use crate::indices::IndexConvention;
+use crate::kernels::{self, ExecOptions};
 use crate::reference;
 use crate::tensor::{Tensor, TensorView};
 
@@ -55,11 +57,44 @@ pub fn pool_backward_into<T: Element>(
     grad_output: &TensorView<T>,
     grad_input: &mut [T],
 ) -> Result<()> {
+    pool_backward_into_with(
+        plan,
+        input,
+        grad_output,
+        grad_input,
+        &ExecOptions::default(),
+    )
+}
+
+/// [`pool_backward`] with explicit threads and instruction set. The result is the same
+/// bits for every choice: each input's gradient is summed by one thread, in output order.
+pub fn pool_backward_with<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    grad_output: &TensorView<T>,
+    options: &ExecOptions,
+) -> Result<Tensor<T>> {
+    let mut dx = vec![T::ZERO; plan.input_len()];
+    pool_backward_into_with(plan, input, grad_output, &mut dx, options)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
+
+/// [`pool_backward_into`] with explicit threads and instruction set.
+pub fn pool_backward_into_with<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    grad_output: &TensorView<T>,
+    grad_input: &mut [T],
+    options: &ExecOptions,
+) -> Result<()> {
     same_shape("input", input.shape(), plan.input_shape())?;
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
     super::checks::buffer_len("grad_input", grad_input.len(), plan.input_shape())?;
     reduction_supports::<T>(plan.reduction())?;
-    reference::pool_backward(plan, input, grad_output, grad_input);
+    let exec = options.resolve()?;
+    if !kernels::backward::pool_backward(plan, input, grad_output, grad_input, &exec) {
+        reference::pool_backward(plan, input, grad_output, grad_input);
+    }
     Ok(())
 }
 

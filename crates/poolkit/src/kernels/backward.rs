@@ -1,0 +1,244 @@
+//! Fast backward passes for windowed, global and adaptive pooling: threads over independent
+//! tiles, no allocation per output, and the reference's exact arithmetic.
+//!
+//! # Exactness and determinism
+//! A tile is one (n, c) plane channels-first, or one batch item (all channels) channels-last.
+//! Within a tile, contributions are added to an `f64` scratch in row-major output order and
+//! rounded once into the element type: the reference's order and arithmetic, so the result
+//! is **bit-exact** against `poolkit::reference` and the same bits for every thread count.
+//! Where windows tile the input exactly (kernel = stride, no padding, no dilation, extents
+//! divisible by the kernel), each input receives exactly one contribution and is written
+//! directly, without scratch: still the same bits.
+//!
+//! Safe code only: tiles are disjoint `chunks_mut` of the gradient, one thread owning each.
+
+use super::exec::Exec;
+use crate::element::Element;
+use crate::geometry::{AxisMode, PoolPlan, Reduction};
+use crate::tensor::{Layout, TensorView};
+
+/// A plan flattened for the tiles: three spatial axes (leading unit axes for lower ranks),
+/// each output's in-bounds taps per axis, and each output's divisor.
+struct Geometry {
+    in_extent: [usize; 3],
+    out_extent: [usize; 3],
+    taps: [Vec<Vec<usize>>; 3],
+    divisors: Vec<f64>,
+    tiles_exactly: bool,
+}
+
+impl Geometry {
+    fn new(plan: &PoolPlan) -> Geometry {
+        let axes = plan.axes();
+        let lead = 3 - axes.len();
+        let mut in_extent = [1; 3];
+        let mut out_extent = [1; 3];
+        let mut taps: [Vec<Vec<usize>>; 3] = [vec![vec![0]], vec![vec![0]], vec![vec![0]]];
+        for (i, a) in axes.iter().enumerate() {
+            in_extent[lead + i] = a.input;
+            out_extent[lead + i] = a.output;
+            taps[lead + i] = (0..a.output).map(|o| a.taps(o).collect()).collect();
+        }
+        let tiles_exactly = axes.iter().all(|a| match a.mode {
+            AxisMode::Window {
+                kernel,
+                stride,
+                dilation,
+                pad_begin,
+                pad_end,
+            } => {
+                kernel == stride
+                    && dilation == 1
+                    && pad_begin == 0
+                    && pad_end == 0
+                    && a.input == a.output * kernel
+            }
+            AxisMode::Adaptive => false,
+        });
+        let mut divisors = Vec::new();
+        if let Reduction::Avg { .. } = plan.reduction() {
+            let out: Vec<usize> = axes.iter().map(|a| a.output).collect();
+            crate::reference::for_each_index(&out, |o| {
+                divisors.push(plan.avg_divisor(o).expect("avg plan has a divisor"));
+            });
+        }
+        Geometry {
+            in_extent,
+            out_extent,
+            taps,
+            divisors,
+            tiles_exactly,
+        }
+    }
+
+    fn in_len(&self) -> usize {
+        self.in_extent.iter().product()
+    }
+
+    fn out_len(&self) -> usize {
+        self.out_extent.iter().product()
+    }
+
+    /// Calls `f(output index, input spatial offsets)` for every output in row-major order,
+    /// the offsets in row-major window order.
+    fn for_each_window(&self, mut f: impl FnMut(usize, &[usize])) {
+        let [_, ih, iw] = self.in_extent;
+        let mut offsets = Vec::new();
+        let mut o = 0;
+        for td in &self.taps[0] {
+            for th in &self.taps[1] {
+                for tw in &self.taps[2] {
+                    offsets.clear();
+                    for &d in td {
+                        for &h in th {
+                            let row = (d * ih + h) * iw;
+                            offsets.extend(tw.iter().map(|&w| row + w));
+                        }
+                    }
+                    f(o, &offsets);
+                    o += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Runs the backward pass on the fast path, or returns `false` (nothing written) when the
+/// call is not covered: strided views, or a plan too large for per-tile scratch.
+pub(crate) fn pool_backward<T: Element>(
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    grad_output: &TensorView<T>,
+    grad_input: &mut [T],
+    exec: &Exec,
+) -> bool {
+    if !input.is_contiguous() || !grad_output.is_contiguous() {
+        return false;
+    }
+    let geometry = Geometry::new(plan);
+    let (batch, channels) = (plan.batch(), plan.channels());
+    let (tile_channels, tiles) = match plan.layout() {
+        Layout::ChannelsFirst => (1, batch * channels),
+        Layout::ChannelsLast => (channels, batch),
+    };
+    let in_tile = geometry.in_len() * tile_channels;
+    let out_tile = geometry.out_len() * tile_channels;
+    if tiles == 0 || in_tile == 0 {
+        return true;
+    }
+    let x = input.data();
+    let dy = grad_output.data();
+    let threads = exec.threads_for(tiles, plan.input_len() + plan.output_len());
+    let per_thread = tiles.div_ceil(threads);
+    let work = |first_tile: usize, dx: &mut [T]| {
+        let mut scratch = Vec::new();
+        for (k, dx_tile) in dx.chunks_mut(in_tile).enumerate() {
+            let t = first_tile + k;
+            let tile = Tile {
+                x: &x[t * in_tile..(t + 1) * in_tile],
+                dy: &dy[t * out_tile..(t + 1) * out_tile],
+                channels: tile_channels,
+            };
+            tile.backward(plan.reduction(), &geometry, dx_tile, &mut scratch);
+        }
+    };
+    let mut chunks = grad_input.chunks_mut(per_thread * in_tile).enumerate();
+    std::thread::scope(|scope| {
+        let first = chunks.next();
+        for (i, chunk) in chunks {
+            let work = &work;
+            scope.spawn(move || work(i * per_thread, chunk));
+        }
+        if let Some((_, chunk)) = first {
+            work(0, chunk);
+        }
+    });
+    true
+}
+
+/// One tile's input, upstream gradient and channel count (channel innermost).
+struct Tile<'a, T> {
+    x: &'a [T],
+    dy: &'a [T],
+    channels: usize,
+}
+
+impl<T: Element> Tile<'_, T> {
+    fn backward(&self, reduction: Reduction, g: &Geometry, dx: &mut [T], scratch: &mut Vec<f64>) {
+        let c = self.channels;
+        if g.tiles_exactly && !matches!(reduction, Reduction::Lp { .. }) {
+            // Every input lies in exactly one window: one contribution each, written directly.
+            g.for_each_window(|o, offsets| {
+                for j in 0..c {
+                    let grad = self.dy[o * c + j].to_f64();
+                    match reduction {
+                        Reduction::Max => {
+                            let winner = self.first_max(offsets, j);
+                            for &p in offsets {
+                                dx[p * c + j] = T::ZERO;
+                            }
+                            // `0.0 + grad` as the reference's accumulator does (it turns -0.0 into 0.0).
+                            dx[winner * c + j] = T::from_f64(0.0 + grad);
+                        }
+                        _ => {
+                            let share = T::from_f64(0.0 + grad / g.divisors[o]);
+                            for &p in offsets {
+                                dx[p * c + j] = share;
+                            }
+                        }
+                    }
+                }
+            });
+            return;
+        }
+        scratch.clear();
+        scratch.resize(dx.len(), 0.0);
+        g.for_each_window(|o, offsets| {
+            for j in 0..c {
+                let grad = self.dy[o * c + j].to_f64();
+                match reduction {
+                    Reduction::Max => scratch[self.first_max(offsets, j) * c + j] += grad,
+                    Reduction::Avg { .. } => {
+                        let share = grad / g.divisors[o];
+                        for &p in offsets {
+                            scratch[p * c + j] += share;
+                        }
+                    }
+                    Reduction::Lp { p: order } => {
+                        let values = offsets.iter().map(|&p| self.x[p * c + j].to_f64());
+                        let y = crate::reference::lp_norm(values, order);
+                        if y == 0.0 {
+                            continue;
+                        }
+                        for &p in offsets {
+                            let v = self.x[p * c + j].to_f64();
+                            scratch[p * c + j] += crate::reference::lp_partial(v, y, order) * grad;
+                        }
+                    }
+                }
+            }
+        });
+        for (d, &s) in dx.iter_mut().zip(scratch.iter()) {
+            *d = T::from_f64(s);
+        }
+    }
+
+    /// The window's first maximum (or first NaN) on channel `j`, as a spatial offset.
+    #[inline]
+    fn first_max(&self, offsets: &[usize], j: usize) -> usize {
+        let c = self.channels;
+        let mut best = offsets[0];
+        let mut best_value = self.x[best * c + j];
+        for &p in &offsets[1..] {
+            if best_value.is_nan() {
+                break;
+            }
+            let v = self.x[p * c + j];
+            if v.is_nan() || v > best_value {
+                best = p;
+                best_value = v;
+            }
+        }
+        best
+    }
+}

@@ -1,0 +1,227 @@
+//! The threaded backward tiles against the reference: the same bits for every reduction,
+//! region, layout and element type, and for 1, 2 and 7 threads (determinism).
+
+use poolkit::{
+    bf16, f16, pool_backward_into_with, reference, Element, ExecOptions, Layout, Padding, PoolPlan,
+    PoolSpec, TensorView, WindowSpec,
+};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Case {
+    spec: PoolSpec,
+    shape: Vec<usize>,
+    layout: Layout,
+    x: Vec<f64>,
+    dy_seed: u64,
+}
+
+fn window_strategy(rank: usize) -> impl Strategy<Value = WindowSpec> {
+    (
+        prop::collection::vec(1usize..4, rank),
+        prop::collection::vec(1usize..4, rank),
+        prop::collection::vec(1usize..3, rank),
+        prop::collection::vec(0usize..2, rank),
+        prop::collection::vec(0usize..2, rank),
+        0u8..4,
+        any::<bool>(),
+    )
+        .prop_map(|(k, s, d, b, e, pad_kind, ceil)| {
+            let padding = match pad_kind {
+                0 => Padding::Explicit { begin: b, end: e },
+                1 => Padding::SameUpper,
+                2 => Padding::SameLower,
+                _ => Padding::zero(),
+            };
+            WindowSpec::new(&k)
+                .strides(&s)
+                .dilations(&d)
+                .padding(padding)
+                .ceil_mode(ceil)
+        })
+}
+
+fn spec_strategy(rank: usize) -> impl Strategy<Value = PoolSpec> {
+    let window = window_strategy(rank);
+    let adaptive = prop::collection::vec(1usize..4, rank);
+    (window, adaptive, 0u8..8, any::<bool>(), 0usize..4).prop_map(
+        move |(w, out, which, include_pad, divisor)| match which {
+            0 | 1 => PoolSpec::max(w),
+            2 => PoolSpec::avg(w)
+                .count_include_pad(include_pad)
+                .divisor_override((divisor > 0).then_some(divisor)),
+            3 => PoolSpec::lp(w, [1.5, 2.0, 3.0, 7.5][divisor]),
+            4 => PoolSpec::adaptive_max(&out),
+            5 => PoolSpec::adaptive_avg(&out),
+            6 => PoolSpec::global_avg(),
+            _ => PoolSpec::global_max(),
+        },
+    )
+}
+
+fn case_strategy() -> impl Strategy<Value = Case> {
+    (1usize..4)
+        .prop_flat_map(|rank| {
+            (
+                spec_strategy(rank),
+                prop::collection::vec(1usize..8, rank),
+                1usize..3,
+                1usize..4,
+                any::<bool>(),
+                any::<u64>(),
+            )
+        })
+        .prop_flat_map(|(spec, spatial, n, c, last, dy_seed)| {
+            let layout = if last {
+                Layout::ChannelsLast
+            } else {
+                Layout::ChannelsFirst
+            };
+            let shape = layout.full_shape(n, c, &spatial);
+            let len: usize = shape.iter().product();
+            // Small integers make ties common; a few NaNs and signed zeros ride along.
+            let value = prop_oneof![
+                8 => (-4i32..5).prop_map(f64::from),
+                1 => Just(f64::NAN),
+                1 => Just(-0.0),
+            ];
+            prop::collection::vec(value, len).prop_map(move |x| Case {
+                spec: spec.clone(),
+                shape: shape.clone(),
+                layout,
+                x,
+                dy_seed,
+            })
+        })
+}
+
+/// Upstream gradients with signed zeros and fractions, from a seed.
+fn upstream(len: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match state % 7 {
+                0 => -0.0,
+                k => (k as f64 - 3.5) / 4.0,
+            }
+        })
+        .collect()
+}
+
+fn check<T: Element>(case: &Case) -> Result<(), TestCaseError> {
+    let Ok(plan) = PoolPlan::new(&case.spec, &case.shape, case.layout) else {
+        return Ok(());
+    };
+    if matches!(case.spec.reduction, poolkit::Reduction::Lp { .. }) && !T::DTYPE.is_float() {
+        return Ok(());
+    }
+    let x: Vec<T> = case.x.iter().map(|&v| T::from_f64(v)).collect();
+    let dy: Vec<T> = upstream(plan.output_len(), case.dy_seed)
+        .into_iter()
+        .map(T::from_f64)
+        .collect();
+    let xv = TensorView::new(&x, &case.shape).unwrap();
+    let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+    let mut want = vec![T::ZERO; plan.input_len()];
+    reference::pool_backward(&plan, &xv, &dyv, &mut want);
+    for threads in [1, 2, 7] {
+        // NaN canaries catch elements the fast path forgets to write.
+        let canary = T::from_f64(f64::NAN);
+        let mut got = vec![canary; plan.input_len()];
+        pool_backward_into_with(
+            &plan,
+            &xv,
+            &dyv,
+            &mut got,
+            &ExecOptions::new().threads(threads),
+        )
+        .unwrap();
+        let same = got.iter().zip(&want).all(|(a, b)| {
+            a.to_f64().to_bits() == b.to_f64().to_bits() || (a.is_nan() && b.is_nan())
+        });
+        prop_assert!(
+            same,
+            "{threads} threads, {:?}: fast {:?} vs reference {:?}",
+            T::DTYPE,
+            got,
+            want
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn backward_tiles_match_the_reference_bit_for_bit(case in case_strategy()) {
+        check::<f64>(&case)?;
+        check::<f32>(&case)?;
+        check::<f16>(&case)?;
+        check::<bf16>(&case)?;
+        check::<i8>(&case)?;
+    }
+}
+
+#[test]
+fn exactly_tiling_windows_turn_negative_zero_into_zero_as_the_reference_does() {
+    let x = [1.0f32, 2.0, 3.0, 4.0];
+    let dy = [-0.0f32, -0.0];
+    for spec in [
+        PoolSpec::max(WindowSpec::new(&[2])),
+        PoolSpec::avg(WindowSpec::new(&[2])),
+    ] {
+        let plan = PoolPlan::new(&spec, &[1, 1, 4], Layout::ChannelsFirst).unwrap();
+        let mut got = [f32::NAN; 4];
+        pool_backward_into_with(
+            &plan,
+            &TensorView::new(&x, &[1, 1, 4]).unwrap(),
+            &TensorView::new(&dy, &[1, 1, 2]).unwrap(),
+            &mut got,
+            &ExecOptions::new().threads(2),
+        )
+        .unwrap();
+        assert!(got.iter().all(|v| v.to_bits() == 0), "{got:?}");
+    }
+}
+
+#[test]
+fn large_plane_backward_is_identical_for_1_2_and_7_threads() {
+    // Overlapping 3x3/s2 windows with padding: inputs shared by up to four windows.
+    let shape = [2, 5, 33, 31];
+    let len: usize = shape.iter().product();
+    let x: Vec<f32> = (0..len).map(|i| ((i * 7919) % 23) as f32 - 11.0).collect();
+    let window = WindowSpec::new(&[3, 3])
+        .strides(&[2, 2])
+        .padding(Padding::symmetric(&[1, 1]));
+    for spec in [
+        PoolSpec::max(window.clone()),
+        PoolSpec::avg(window.clone()).count_include_pad(true),
+        PoolSpec::lp(window, 2.0),
+    ] {
+        let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+        let dy: Vec<f32> = (0..plan.output_len())
+            .map(|i| (i % 5) as f32 * 0.3)
+            .collect();
+        let xv = TensorView::new(&x, &shape).unwrap();
+        let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+        let run = |threads| {
+            let mut dx = vec![0f32; len];
+            pool_backward_into_with(
+                &plan,
+                &xv,
+                &dyv,
+                &mut dx,
+                &ExecOptions::new().threads(threads),
+            )
+            .unwrap();
+            dx.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(7));
+    }
+}
