@@ -2,8 +2,9 @@
 //! region, layout and element type, and for 1, 2 and 7 threads (determinism).
 
 use poolkit::{
-    bf16, f16, pool_backward_into_with, reference, Element, ExecOptions, Layout, Padding, PoolPlan,
-    PoolSpec, TensorView, WindowSpec,
+    bf16, f16, max_pool_backward_from_indices, max_pool_with_indices, pool_backward_into_with,
+    reference, Element, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec,
+    StorageOrder, TensorView, WindowSpec,
 };
 use proptest::prelude::*;
 
@@ -153,8 +154,49 @@ fn check<T: Element>(case: &Case) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+fn check_from_indices(case: &Case) -> Result<(), TestCaseError> {
+    let spec = PoolSpec {
+        reduction: poolkit::Reduction::Max,
+        region: case.spec.region.clone(),
+    };
+    let Ok(plan) = PoolPlan::new(&spec, &case.shape, case.layout) else {
+        return Ok(());
+    };
+    let xv = TensorView::new(&case.x, &case.shape).unwrap();
+    let dy = upstream(plan.output_len(), case.dy_seed);
+    let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+    for convention in [
+        IndexConvention::Torch,
+        IndexConvention::Onnx(StorageOrder::RowMajor),
+        IndexConvention::Onnx(StorageOrder::ColumnMajor),
+    ] {
+        let (_, idx) = max_pool_with_indices(&plan, &xv, convention).unwrap();
+        let mut want = vec![0.0; plan.input_len()];
+        reference::max_pool_backward_from_indices(&plan, &dyv, &idx.view(), convention, &mut want)
+            .unwrap();
+        let got = max_pool_backward_from_indices(&plan, &dyv, &idx.view(), convention).unwrap();
+        let same = got
+            .data()
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        prop_assert!(
+            same,
+            "{convention:?}: fast {:?} vs reference {:?}",
+            got.data(),
+            want
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn backward_from_indices_matches_the_reference_bit_for_bit(case in case_strategy()) {
+        check_from_indices(&case)?;
+    }
 
     #[test]
     fn backward_tiles_match_the_reference_bit_for_bit(case in case_strategy()) {
@@ -224,4 +266,31 @@ fn large_plane_backward_is_identical_for_1_2_and_7_threads() {
         assert_eq!(one, run(2));
         assert_eq!(one, run(7));
     }
+}
+
+#[test]
+fn an_index_outside_its_plane_still_gets_the_references_answer() {
+    // ONNX indices may point into another plane; the tiles leave such calls to the reference.
+    let plan = PoolPlan::new(
+        &PoolSpec::max(WindowSpec::new(&[2])),
+        &[1, 2, 4],
+        Layout::ChannelsFirst,
+    )
+    .unwrap();
+    let dy = [1.0f64, 2.0, 3.0, 4.0];
+    let idx = [5i64, 0, 1, 7];
+    let dyv = TensorView::new(&dy, &[1, 2, 2]).unwrap();
+    let iv = TensorView::new(&idx, &[1, 2, 2]).unwrap();
+    let conv = IndexConvention::Onnx(StorageOrder::RowMajor);
+    let got = max_pool_backward_from_indices(&plan, &dyv, &iv, conv).unwrap();
+    assert_eq!(got.data(), &[2.0, 3.0, 0.0, 0.0, 0.0, 1.0, 0.0, 4.0]);
+    let bad = [8i64, 0, 1, 7];
+    let err = max_pool_backward_from_indices(
+        &plan,
+        &dyv,
+        &TensorView::new(&bad, &[1, 2, 2]).unwrap(),
+        conv,
+    )
+    .unwrap_err();
+    assert!(err.message().contains("index 8"), "{err}");
 }

@@ -15,6 +15,7 @@
 use super::exec::Exec;
 use crate::element::Element;
 use crate::geometry::{AxisMode, PoolPlan, Reduction};
+use crate::indices::{IndexConvention, StorageOrder};
 use crate::tensor::{Layout, TensorView};
 
 /// A plan flattened for the tiles: three spatial axes (leading unit axes for lower ranks),
@@ -142,17 +143,7 @@ pub(crate) fn pool_backward<T: Element>(
             tile.backward(plan.reduction(), &geometry, dx_tile, &mut scratch);
         }
     };
-    let mut chunks = grad_input.chunks_mut(per_thread * in_tile).enumerate();
-    std::thread::scope(|scope| {
-        let first = chunks.next();
-        for (i, chunk) in chunks {
-            let work = &work;
-            scope.spawn(move || work(i * per_thread, chunk));
-        }
-        if let Some((_, chunk)) = first {
-            work(0, chunk);
-        }
-    });
+    split_chunks(grad_input, in_tile, per_thread, &work);
     true
 }
 
@@ -241,4 +232,109 @@ impl<T: Element> Tile<'_, T> {
         }
         best
     }
+}
+
+/// Max-pool backward from the forward pass's indices on threaded tiles, or `false` (nothing
+/// written) when not covered: strided views, column-major ONNX indices, or any index that
+/// leaves its own (n, c) plane or the input — the reference then reports or handles it.
+pub(crate) fn max_backward_from_indices<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+    grad_input: &mut [T],
+    exec: &Exec,
+) -> bool {
+    if !grad_output.is_contiguous() || !indices.is_contiguous() {
+        return false;
+    }
+    let plane_in: usize = plan.input_spatial().iter().product();
+    let plane_out: usize = plan.output_spatial().iter().product();
+    let (batch, channels) = (plan.batch(), plan.channels());
+    let (tile_channels, tiles) = match plan.layout() {
+        Layout::ChannelsFirst => (1, batch * channels),
+        Layout::ChannelsLast => (channels, batch),
+    };
+    let plane_base = |n: usize, c: usize| -> i64 {
+        match convention {
+            IndexConvention::Torch => 0,
+            _ => ((n * channels + c) * plane_in) as i64,
+        }
+    };
+    if matches!(convention, IndexConvention::Onnx(StorageOrder::ColumnMajor)) {
+        return false;
+    }
+    let idx = indices.data();
+    // Every index must stay inside its own plane; else the reference decides.
+    let in_plane = |t: usize| {
+        (0..plane_out * tile_channels).all(|k| {
+            let (n, c) = tile_plane(plan.layout(), t, k, channels, tile_channels);
+            let local = idx[t * plane_out * tile_channels + k] - plane_base(n, c);
+            (0..plane_in as i64).contains(&local)
+        })
+    };
+    if !(0..tiles).all(in_plane) {
+        return false;
+    }
+    let in_tile = plane_in * tile_channels;
+    let out_tile = plane_out * tile_channels;
+    if tiles == 0 || in_tile == 0 {
+        return true;
+    }
+    let dy = grad_output.data();
+    let threads = exec.threads_for(tiles, plan.input_len() + plan.output_len());
+    let per_thread = tiles.div_ceil(threads);
+    let work = |first_tile: usize, dx: &mut [T]| {
+        let mut scratch = vec![0.0f64; in_tile];
+        for (k, dx_tile) in dx.chunks_mut(in_tile).enumerate() {
+            let t = first_tile + k;
+            scratch.fill(0.0);
+            for o in 0..out_tile {
+                let (n, c) = tile_plane(plan.layout(), t, o, channels, tile_channels);
+                let local = (idx[t * out_tile + o] - plane_base(n, c)) as usize;
+                let j = o % tile_channels;
+                scratch[local * tile_channels + j] += dy[t * out_tile + o].to_f64();
+            }
+            for (d, &s) in dx_tile.iter_mut().zip(&scratch) {
+                *d = T::from_f64(s);
+            }
+        }
+    };
+    split_chunks(grad_input, in_tile, per_thread, &work);
+    true
+}
+
+/// The (n, c) plane of element `k` of tile `t`.
+#[inline]
+fn tile_plane(
+    layout: Layout,
+    t: usize,
+    k: usize,
+    channels: usize,
+    tile_channels: usize,
+) -> (usize, usize) {
+    match layout {
+        Layout::ChannelsFirst => (t / channels, t % channels),
+        Layout::ChannelsLast => (t, k % tile_channels),
+    }
+}
+
+/// Hands `per_thread` tiles of `tile_len` elements at a time to scoped threads, the first
+/// chunk to the calling thread; `work` gets its first tile's number and its chunk.
+fn split_chunks<T: Send>(
+    data: &mut [T],
+    tile_len: usize,
+    per_thread: usize,
+    work: &(impl Fn(usize, &mut [T]) + Sync),
+) {
+    let mut chunks = data.chunks_mut(per_thread * tile_len).enumerate();
+    std::thread::scope(|scope| {
+        let first = chunks.next();
+        for (i, chunk) in chunks {
+            scope.spawn(move || work(i * per_thread, chunk));
+        }
+        if let Some((_, chunk)) = first {
+            work(0, chunk);
+        }
+    });
 }

@@ -115,7 +115,17 @@ pub fn max_pool_backward_from_indices<T: Element>(
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
     same_shape("indices", indices.shape(), plan.output_shape())?;
     let mut dx = vec![T::ZERO; plan.input_len()];
-    reference::max_pool_backward_from_indices(plan, grad_output, indices, convention, &mut dx)?;
+    let exec = ExecOptions::default().resolve()?;
+    if !kernels::backward::max_backward_from_indices(
+        plan,
+        grad_output,
+        indices,
+        convention,
+        &mut dx,
+        &exec,
+    ) {
+        reference::max_pool_backward_from_indices(plan, grad_output, indices, convention, &mut dx)?;
+    }
     Tensor::from_vec(dx, plan.input_shape())
 }
 
