@@ -5,7 +5,7 @@
 //! rounded once, so the bits never depend on the run or the thread count. Contiguous
 //! windowed, global and adaptive gradients run on threaded tiles (`kernels::backward`).
 
-use super::checks::{reduction_supports, same_shape};
+use super::checks::{reduction_supports, result_fits, same_shape};
 use crate::element::Element;
 use crate::error::{bail, Result};
 use crate::geometry::{PoolPlan, Reduction, RoiPlan, UnpoolPlan};
@@ -45,6 +45,8 @@ pub fn pool_backward<T: Element>(
     input: &TensorView<T>,
     grad_output: &TensorView<T>,
 ) -> Result<Tensor<T>> {
+    same_shape("input", input.shape(), plan.input_shape())?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
     let mut dx = vec![T::ZERO; plan.input_len()];
     pool_backward_into(plan, input, grad_output, &mut dx)?;
     Tensor::from_vec(dx, plan.input_shape())
@@ -74,6 +76,8 @@ pub fn pool_backward_with<T: Element>(
     grad_output: &TensorView<T>,
     options: &ExecOptions,
 ) -> Result<Tensor<T>> {
+    same_shape("input", input.shape(), plan.input_shape())?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
     let mut dx = vec![T::ZERO; plan.input_len()];
     pool_backward_into_with(plan, input, grad_output, &mut dx, options)?;
     Tensor::from_vec(dx, plan.input_shape())
@@ -114,6 +118,7 @@ pub fn max_pool_backward_from_indices<T: Element>(
     }
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
     same_shape("indices", indices.shape(), plan.output_shape())?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
     let mut dx = vec![T::ZERO; plan.input_len()];
     let exec = ExecOptions::default().resolve()?;
     if !kernels::backward::max_backward_from_indices(
@@ -138,6 +143,7 @@ pub fn max_unpool_backward<T: Element>(
 ) -> Result<Tensor<T>> {
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
     same_shape("indices", indices.shape(), plan.input_shape())?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
     let mut dx = vec![T::ZERO; plan.input_shape().iter().product()];
     reference::max_unpool_backward(plan, grad_output, indices, convention, &mut dx)?;
     Tensor::from_vec(dx, plan.input_shape())
@@ -153,6 +159,7 @@ pub fn max_roi_pool_backward<T: Element>(
     same_shape("input", input.shape(), plan.input_shape())?;
     same_shape("rois", rois.shape(), &[plan.num_rois(), 5])?;
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
     let mut dx = vec![T::ZERO; plan.input_shape().iter().product()];
     reference::max_roi_pool_backward(plan, input, rois, grad_output, &mut dx)?;
     Tensor::from_vec(dx, plan.input_shape())

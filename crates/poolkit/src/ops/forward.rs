@@ -1,6 +1,6 @@
 //! Forward pooling: max, average and Lp over windows, global and adaptive regions.
 
-use super::checks::{buffer_len, reduction_supports, same_shape};
+use super::checks::{buffer_len, reduction_supports, result_fits, same_shape};
 use crate::element::Element;
 use crate::error::{bail, Result};
 use crate::geometry::{PoolPlan, Reduction};
@@ -31,6 +31,7 @@ pub fn pool_with<T: Element>(
 ) -> Result<Tensor<T>> {
     same_shape("input", input.shape(), plan.input_shape())?;
     reduction_supports::<T>(plan.reduction())?;
+    result_fits::<T>("the output", plan.output_shape())?;
     let exec = options.resolve()?;
     let out = match kernels::pool_forward_new(plan, input, &exec) {
         Some(out) => out,
@@ -75,6 +76,8 @@ pub fn max_pool_with_indices<T: Element>(
     input: &TensorView<T>,
     convention: IndexConvention,
 ) -> Result<(Tensor<T>, Tensor<i64>)> {
+    result_fits::<T>("the output", plan.output_shape())?;
+    result_fits::<i64>("the indices", plan.output_shape())?;
     let mut out = vec![T::ZERO; plan.output_len()];
     let mut idx = vec![0i64; plan.output_len()];
     max_pool_with_indices_into(plan, input, convention, &mut out, &mut idx)?;

@@ -1,6 +1,6 @@
 //! Max RoI pooling (ONNX `MaxRoiPool`): a fixed grid of max-pooled bins per region of interest.
 
-use super::checks::{buffer_len, same_shape};
+use super::checks::{buffer_len, result_fits, same_shape};
 use crate::element::Element;
 use crate::error::Result;
 use crate::geometry::RoiPlan;
@@ -13,6 +13,7 @@ pub fn max_roi_pool<T: Element>(
     input: &TensorView<T>,
     rois: &TensorView<T>,
 ) -> Result<Tensor<T>> {
+    result_fits::<T>("the output", plan.output_shape())?;
     let mut out = vec![T::ZERO; plan.output_shape().iter().product()];
     max_roi_pool_into(plan, input, rois, &mut out, None)?;
     Tensor::from_vec(out, plan.output_shape())

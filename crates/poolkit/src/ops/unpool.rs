@@ -1,6 +1,6 @@
 //! Max-unpooling: the partial inverse of max pooling, through its indices.
 
-use super::checks::{buffer_len, same_shape};
+use super::checks::{buffer_len, result_fits, same_shape};
 use crate::element::Element;
 use crate::error::Result;
 use crate::geometry::UnpoolPlan;
@@ -24,6 +24,7 @@ pub fn max_unpool<T: Element>(
     indices: &TensorView<i64>,
     convention: IndexConvention,
 ) -> Result<Tensor<T>> {
+    result_fits::<T>("the output", plan.output_shape())?;
     let mut out = vec![T::ZERO; plan.output_shape().iter().product()];
     max_unpool_into(plan, input, indices, convention, &mut out)?;
     Tensor::from_vec(out, plan.output_shape())
