@@ -74,6 +74,8 @@ impl Scalar for i64 {
 
 /// Runs `$body` with `$t` bound to the typed tensor, for every type the library pools;
 /// an int64 tensor (indices, RoIs) is refused with a message naming `$what`.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! with_pooled_type {
     ($any:expr, $what:expr, |$t:ident| $body:expr) => {
         match $any {
@@ -91,7 +93,7 @@ macro_rules! with_pooled_type {
         }
     };
 }
-pub(crate) use with_pooled_type;
+pub use crate::with_pooled_type;
 
 impl AnyTensor {
     /// The shape.

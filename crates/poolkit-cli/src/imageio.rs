@@ -10,7 +10,7 @@ use crate::any_tensor::AnyTensor;
 use anyhow::{bail, Context, Result};
 use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
 use poolkit::Tensor;
-use std::io::{Seek, Write};
+use std::io::{BufRead, Seek, Write};
 use std::path::Path;
 
 /// Extensions read and written as images.
@@ -78,7 +78,7 @@ pub fn read_grey(path: &Path, max_pixels: u64) -> Result<(Vec<f64>, usize, usize
     Ok((values, h, w))
 }
 
-/// Decodes an image after checking its header's dimensions against `max_pixels`.
+/// Decodes an image file after checking its header's dimensions against `max_pixels`.
 fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     let open = || -> Result<ImageReader<_>> {
         ImageReader::open(path)
@@ -86,23 +86,40 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
             .with_guessed_format()
             .with_context(|| format!("reading {}", path.display()))
     };
+    decode_checked(open, &path.display().to_string(), max_pixels)
+}
+
+/// Decodes an image held in memory as a `[1, H, W, C]` tensor, with the checks of [`read`]:
+/// the header's dimensions are compared with `max_pixels` before any pixel is decoded.
+pub fn decode_bytes(bytes: &[u8], max_pixels: u64) -> Result<AnyTensor> {
+    let open = || -> Result<ImageReader<_>> {
+        ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .context("reading the image")
+    };
+    to_tensor(decode_checked(open, "the image", max_pixels)?)
+}
+
+/// Reads the header through one reader from `open`, refuses more than `max_pixels`, then
+/// decodes through a second reader whose allocations are capped to what that size needs.
+fn decode_checked<R: BufRead + Seek>(
+    open: impl Fn() -> Result<ImageReader<R>>,
+    name: &str,
+    max_pixels: u64,
+) -> Result<DynamicImage> {
     let reader = open()?;
     if reader.format().is_none() {
-        bail!(
-            "{}: not an image poolkit can read (PNG, JPEG, TIFF, BMP, WebP, GIF)",
-            path.display()
-        );
+        bail!("{name}: not an image poolkit can read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
     }
     let (width, height) = reader
         .into_dimensions()
         .map_err(flatten)
-        .with_context(|| format!("reading the header of {}", path.display()))?;
+        .with_context(|| format!("reading the header of {name}"))?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
         bail!(
-            "{} is {width}×{height} = {pixels} pixels: images above --max-pixels {max_pixels} are \
-             refused before decoding",
-            path.display()
+            "{name} is {width}×{height} = {pixels} pixels: images above --max-pixels {max_pixels} \
+             are refused before decoding"
         );
     }
     let mut reader = open()?;
@@ -115,7 +132,7 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     reader
         .decode()
         .map_err(flatten)
-        .with_context(|| format!("decoding {}", path.display()))
+        .with_context(|| format!("decoding {name}"))
 }
 
 /// The image crate's error as one message: its own text already includes its source's,

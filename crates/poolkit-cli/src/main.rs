@@ -3,19 +3,18 @@
 //! folder failed, 2 usage or input error. A closed stdout (`poolkit compare | head -1`)
 //! ends the run quietly with 0.
 
-mod any_tensor;
 mod apply;
 mod bench_cmd;
 mod cli;
 mod color;
 mod compare_cmd;
 mod generate;
-mod imageio;
-mod npy;
 mod op_spec;
 mod outputs;
 mod progress;
 mod shape_cmd;
+
+use poolkit_cli::{any_tensor, imageio, npy};
 
 use clap::Parser;
 use std::io::Write;

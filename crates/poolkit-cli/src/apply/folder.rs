@@ -112,6 +112,14 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome> {
 
 /// Pools one file of the folder into its place in the mirrored tree.
 fn process(args: &ApplyArgs, root: &Path, out_dir: &Path, path: &Path) -> Result<FileOutcome> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() {
+        // Reading a FIFO or a device could wait forever.
+        bail!(
+            "{} is not a regular file (a FIFO, socket or device): only files are pooled",
+            path.display()
+        );
+    }
     let relative = path.strip_prefix(root).unwrap_or(path);
     let folder = match relative.parent() {
         Some(p) => out_dir.join(p),
@@ -122,8 +130,9 @@ fn process(args: &ApplyArgs, root: &Path, out_dir: &Path, path: &Path) -> Result
     pool_file(args, path, &level_targets(path, &folder, args))
 }
 
-/// Every supported file under `root` (sorted, with sizes), skipping hidden entries,
-/// poolkit's own temporary files, folder links, and the output folder itself.
+/// Every entry under `root` with a supported extension that is not a folder (sorted, with
+/// sizes), skipping hidden entries, poolkit's own temporary files, folder links, and the
+/// output folder itself.
 fn collect_files(root: &Path, recursive: bool, out_dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
@@ -142,11 +151,11 @@ fn collect_files(root: &Path, recursive: bool, out_dir: &Path) -> Result<Vec<(Pa
                 if recursive && !same_file(&path, out_dir) {
                     pending.push(path);
                 }
-            } else if is_supported(&path) {
+            } else if is_supported(&path) && !std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                // Entries that cannot be read as files (dangling links, FIFOs, ...) are kept,
+                // so that `process` reports each one instead of dropping it silently.
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                    files.push((path, size));
-                }
+                files.push((path, size));
             }
         }
     }
