@@ -20,7 +20,8 @@ mod assets;
 pub mod http;
 mod routes;
 
-pub use http::server::{Server, ServerConfig};
+pub use http::server::{exposure_warning, Server, ServerConfig};
+pub use routes::{body_limit, handle};
 
 /// How `poolkit explore` was asked to serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,9 @@ impl Default for ServeOptions {
 pub fn serve(opts: ServeOptions) -> std::io::Result<()> {
     let server = Server::bind(&ServerConfig::new(&opts.host, opts.port))?;
     let url = server.url();
+    if let Some(warning) = exposure_warning(server.local_addr()) {
+        eprintln!("{warning}");
+    }
     println!("poolkit explorer: {url}");
     println!("(Ctrl-C stops it)");
     if opts.open {

@@ -10,6 +10,8 @@ use image::{ExtendedColorType, ImageEncoder, ImageReader, Limits};
 use poolkit::{pool, Layout, PoolPlan, PoolSpec, Tensor, TensorView, WindowSpec};
 use serde_json::{json, Value};
 use std::io::Cursor;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 /// Longest side the pooling works on; larger images are averaged down to it first.
 pub const FIT_SIDE: usize = 128;
@@ -17,6 +19,59 @@ pub const FIT_SIDE: usize = 128;
 pub const MAX_DECODE_SIDE: u32 = 4096;
 /// Pooling layers the page may ask for.
 pub const LAYERS: (usize, usize) = (1, 4);
+/// Uploads decoded and pooled at once (each may take a few hundred MB at the largest size);
+/// more wait up to [`WORK_WAIT`], then get 503.
+pub const MAX_IMAGE_WORK: usize = 2;
+/// How long an upload waits for its turn.
+pub const WORK_WAIT: Duration = Duration::from_secs(10);
+
+static IMAGE_WORK: WorkGate = WorkGate::new(MAX_IMAGE_WORK);
+
+/// Counts the uploads being worked on.
+struct WorkGate {
+    max: usize,
+    busy: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// One upload's turn; the next may start when it is dropped.
+struct Turn<'a>(&'a WorkGate);
+
+impl WorkGate {
+    const fn new(max: usize) -> WorkGate {
+        WorkGate {
+            max,
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn enter(&self) -> Result<Turn<'_>, ApiError> {
+        let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut busy, _) = self
+            .freed
+            .wait_timeout_while(busy, WORK_WAIT, |busy| *busy >= self.max)
+            .unwrap_or_else(|e| e.into_inner());
+        if *busy >= self.max {
+            return Err(ApiError::new(
+                503,
+                format!(
+                    "{} uploads are being pooled already: try again in a moment",
+                    self.max
+                ),
+            ));
+        }
+        *busy += 1;
+        Ok(Turn(self))
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.0.freed.notify_one();
+    }
+}
 
 /// `POST /api/image?layers=N[&sample=NAME]`, the body an image file unless a sample is named.
 pub fn pool_image(request: &Request) -> Result<Value, ApiError> {
@@ -35,6 +90,11 @@ pub fn pool_image(request: &Request) -> Result<Value, ApiError> {
                     ),
                 )
             })?,
+    };
+    // Uploads can be large: at most MAX_IMAGE_WORK are decoded and pooled at once.
+    let _turn = match request.query_param("sample") {
+        None => Some(IMAGE_WORK.enter()?),
+        Some(_) => None,
     };
     let (source_name, image) = match request.query_param("sample") {
         Some(name) => {
@@ -116,9 +176,20 @@ fn decode(request: &Request) -> Result<RgbImage, ApiError> {
             "the file is not a PNG or JPEG image this explorer can read: {e}"
         ))
     };
-    let mut reader = ImageReader::new(Cursor::new(&request.body))
-        .with_guessed_format()
-        .map_err(|e| ApiError::bad_request(format!("the file could not be read: {e}")))?;
+    let open = || {
+        ImageReader::new(Cursor::new(&request.body))
+            .with_guessed_format()
+            .map_err(|e| ApiError::bad_request(format!("the file could not be read: {e}")))
+    };
+    // The header first: a small file claiming a huge image is refused before decoding.
+    let (width, height) = open()?.into_dimensions().map_err(unreadable)?;
+    if width.max(height) > MAX_DECODE_SIDE {
+        return Err(ApiError::bad_request(format!(
+            "the image is {width}×{height}: uploads may have at most {MAX_DECODE_SIDE} pixels a \
+             side (checked from the header, before decoding)"
+        )));
+    }
+    let mut reader = open()?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODE_SIDE);
     limits.max_image_height = Some(MAX_DECODE_SIDE);

@@ -6,8 +6,7 @@ use super::read::read_request;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Where and how the server listens.
@@ -80,29 +79,41 @@ impl Server {
     /// Serves until the process ends. Each connection gets its own thread, at most
     /// `max_connections` at once.
     pub fn run(self) -> std::io::Result<()> {
+        self.run_with(crate::routes::handle)
+    }
+
+    /// [`Server::run`] with another request handler in place of the explorer's routes: for
+    /// tests that need a route the explorer does not have (one that panics, one that is slow).
+    /// The Host and Origin checks, caps and deadlines are the same.
+    pub fn run_with<H>(self, handler: H) -> std::io::Result<()>
+    where
+        H: Fn(&Request) -> Response + Send + Sync + 'static,
+    {
         let gate = Arc::new(HostGate::new(&self.config.host, self.addr));
-        let active = Arc::new(AtomicUsize::new(0));
+        let handler = Arc::new(handler);
+        let slots = Arc::new(Slots::default());
         for stream in self.listener.incoming() {
             let Ok(mut stream) = stream else {
                 // Out of descriptors or a reset before accept: back off, keep serving.
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             };
-            if active.fetch_add(1, Ordering::SeqCst) >= self.config.max_connections {
-                active.fetch_sub(1, Ordering::SeqCst);
+            // A client that just got its answer may reconnect before the thread that served
+            // it has ended: wait a moment for a slot before refusing.
+            let Some(slot) = slots.acquire(self.config.max_connections, SLOT_WAIT) else {
                 let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
                 let busy = Response::error(503, "the explorer is busy: try again");
                 let _ = write_response(&mut stream, &busy);
                 continue;
-            }
-            let slot = Slot(active.clone());
+            };
             let gate = gate.clone();
+            let handler = handler.clone();
             let deadline = self.config.request_deadline;
             let spawned = std::thread::Builder::new()
                 .name("explorer-conn".into())
                 .spawn(move || {
                     let _slot = slot;
-                    serve_connection(stream, &gate, deadline);
+                    serve_connection(stream, &gate, deadline, &*handler);
                 });
             if spawned.is_err() {
                 std::thread::sleep(Duration::from_millis(20));
@@ -112,16 +123,67 @@ impl Server {
     }
 }
 
-/// Frees a connection slot when the connection's thread ends, panic or not.
-struct Slot(Arc<AtomicUsize>);
+/// How long a new connection waits for a free slot before it is answered 503.
+const SLOT_WAIT: Duration = Duration::from_millis(250);
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+/// The number of connections being served, and a signal when one ends.
+#[derive(Default)]
+struct Slots {
+    active: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Slots {
+    /// A slot if fewer than `max` are taken, waiting up to `wait` for one to free.
+    fn acquire(self: &Arc<Self>, max: usize, wait: Duration) -> Option<Slot> {
+        let active = self.active.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut active, _) = self
+            .freed
+            .wait_timeout_while(active, wait, |active| *active >= max)
+            .unwrap_or_else(|e| e.into_inner());
+        if *active >= max {
+            return None;
+        }
+        *active += 1;
+        Some(Slot(self.clone()))
     }
 }
 
-fn serve_connection(mut stream: TcpStream, gate: &HostGate, deadline: Duration) {
+/// Frees a connection slot when the connection's thread ends, panic or not.
+struct Slot(Arc<Slots>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut active = self.0.active.lock().unwrap_or_else(|e| e.into_inner());
+        *active -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+/// The warning to print when `addr` is reachable from other machines: everything but a
+/// loopback address is.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    let reach = if addr.ip().is_unspecified() {
+        "every network interface".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    Some(format!(
+        "warning: the explorer listens on {reach} (port {}), so other machines on the network \
+         can reach it; use --host 127.0.0.1 to keep it to this machine",
+        addr.port()
+    ))
+}
+
+fn serve_connection(
+    mut stream: TcpStream,
+    gate: &HostGate,
+    deadline: Duration,
+    handler: &dyn Fn(&Request) -> Response,
+) {
     let per_read = deadline.min(Duration::from_secs(5));
     let _ = stream.set_read_timeout(Some(per_read));
     let _ = stream.set_write_timeout(Some(deadline));
@@ -131,7 +193,7 @@ fn serve_connection(mut stream: TcpStream, gate: &HostGate, deadline: Duration) 
         Instant::now() + deadline,
         crate::routes::body_limit,
     ) {
-        Ok(request) => (respond(&request, gate), false),
+        Ok(request) => (respond(&request, gate, handler), false),
         Err(e) => (Response::error(e.status, e.message), true),
     };
     let _ = write_response(&mut stream, &response);
@@ -159,11 +221,11 @@ fn drain(stream: &mut TcpStream) {
 }
 
 /// Checks the request's origin, then routes it; a panicking handler becomes a 500.
-fn respond(request: &Request, gate: &HostGate) -> Response {
+fn respond(request: &Request, gate: &HostGate, handler: &dyn Fn(&Request) -> Response) -> Response {
     if let Err(refusal) = gate.check(request) {
         return refusal;
     }
-    match catch_unwind(AssertUnwindSafe(|| crate::routes::handle(request))) {
+    match catch_unwind(AssertUnwindSafe(|| handler(request))) {
         Ok(response) => response,
         Err(_) => Response::error(500, "internal error: the handler panicked; this is a bug"),
     }
