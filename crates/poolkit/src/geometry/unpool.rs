@@ -126,7 +126,8 @@ impl UnpoolPlan {
                                 format!("axis {axis}: unpooled size overflows usize"),
                             )
                         })?;
-                    let pads = begin[axis] + end[axis];
+                    // Pads larger than any unpooled size leave nothing, however large.
+                    let pads = begin[axis].saturating_add(end[axis]);
                     if full <= pads || spatial[axis] == 0 {
                         bail!(
                             EmptyOutput,
@@ -167,5 +168,21 @@ impl UnpoolPlan {
     /// The unpooled output's full shape.
     pub fn output_shape(&self) -> &[usize] {
         &self.output_shape
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the never-panic property test: begin + end pads overflowed `usize`.
+    #[test]
+    fn huge_unpool_pads_are_an_error_not_an_overflow() {
+        let spec = UnpoolSpec::new(&[1, 2]).padding(Padding::Explicit {
+            begin: vec![2, 0],
+            end: vec![usize::MAX, 0],
+        });
+        let err = UnpoolPlan::new(&spec, &[1, 1, 3, 3], Layout::ChannelsFirst).unwrap_err();
+        assert!(err.message().contains("is not positive"), "{err}");
     }
 }
