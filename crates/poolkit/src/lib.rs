@@ -63,6 +63,28 @@
 //!   `m · (Σ (|x|/m)^p)^(1/p)` with `m = max |x|` so that large `p` stays finite. Float types only.
 //! - A geometry whose window would read only padding is refused: such an output has no value.
 //!
+//! ## NaN, infinities and other numbers that bite
+//!
+//! Every operator and every instruction-set variant gives these results (tested in
+//! `tests/numbers_that_bite.rs`):
+//!
+//! | operator | window holds NaN | +Inf (no NaN) | only -Inf | +Inf and -Inf |
+//! | --- | --- | --- | --- | --- |
+//! | max, global max, adaptive max, RoI max | NaN (index: first NaN) | +Inf | -Inf (index: first) | +Inf |
+//! | average, global / adaptive average | NaN | +Inf | -Inf | NaN |
+//! | Lp | NaN | +Inf | +Inf | +Inf |
+//! | max backward (and from indices) | dy to the first NaN | dy to the first +Inf | dy to the first | dy to the +Inf |
+//! | average backward | dy / divisor to every input: values do not enter | same | same | same |
+//! | Lp backward | NaN to every input | NaN to each ±Inf, 0 to finite inputs | NaN | NaN |
+//!
+//! Max-unpooling copies values as they are. Subnormals are kept exactly (no flush to
+//! zero). Sums are taken in `f64`, so averages of `f16` values whose sum exceeds `f16`'s
+//! range (65504) are exact. An empty batch or channel axis gives an empty result, forward
+//! and backward; a window larger than its padded axis is an [`ErrorKind::EmptyOutput`]
+//! error. Indices are `i64`, exact past 2^32 elements. An allocating call whose result
+//! cannot be allocated (over `isize::MAX` bytes, or refused by the allocator when tried
+//! for results of 1 GiB and more) is an [`ErrorKind::Overflow`] error before any work.
+//!
 //! ## Indices
 //!
 //! [`IndexConvention::Torch`] gives `h*W + w` within each (n, c) plane;
