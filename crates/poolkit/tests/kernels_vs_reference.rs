@@ -143,7 +143,23 @@ fn check(spec: &PoolSpec, shape: &[usize], layout: Layout, data: &[f32], avg: Av
             }
         }
     }
-    // The allocating call takes the same path.
+    // Automatic calls (tiny ones take plain loops) and the allocating call.
+    if is_max {
+        let (mut got, mut idx) = (
+            vec![CANARY; plan.output_len()],
+            vec![INDEX_CANARY; plan.output_len()],
+        );
+        let auto = ExecOptions::new();
+        let torch = IndexConvention::Torch;
+        max_pool_with_indices_into_with(&plan, &x, torch, &mut got, &mut idx, &auto).unwrap();
+        assert_eq!(idx, want_idx, "{what}: automatic call's indices");
+        assert!(
+            got.iter()
+                .zip(&want)
+                .all(|(g, w)| g.to_bits() == w.to_bits()),
+            "{what}: automatic"
+        );
+    }
     let tolerance = (!is_max).then_some(simd(Isa::selected().unwrap()));
     let fresh = pool_with(&plan, &x, &ExecOptions::new()).unwrap();
     assert!(

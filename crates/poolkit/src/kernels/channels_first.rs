@@ -10,7 +10,7 @@
 //! the reference's first-NaN rule.
 
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
-use super::lanes::{takes_over, Lanes};
+use super::lanes::{takes_over, Lanes, Scalar};
 use super::padded::PaddedRows;
 use super::run::Kernel;
 use crate::element::Element;
@@ -63,7 +63,7 @@ pub(crate) struct Row<'a, T> {
 }
 
 /// Rows of up to this many input rows keep their list on the stack.
-const STACK_ROWS: usize = 64;
+const STACK_ROWS: usize = 16;
 
 impl<T: Element> Kernel<T> for ChannelsFirst<T> {
     fn tasks(&self) -> usize {
@@ -95,7 +95,12 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         let [wd, wh, _] = self.index_map.weights;
         let row_len = self.w.output;
         let mut padded = PaddedRows::new(self, L::LANES);
-        let mut padded_taps = [RowTap::default(); STACK_ROWS];
+        // Padded rows are at most one window's rows (2-D only): the stack list's size.
+        let mut padded_taps = if padded.is_some() {
+            vec![RowTap::default(); taps.len()]
+        } else {
+            Vec::new()
+        };
         // (plane, od, oh) of row `range.start`, then counted up: no division per row.
         let (mut plane, within) = (range.start / rows_per_plane, range.start % rows_per_plane);
         let (mut od, mut oh) = (within / lh.output, within % lh.output);
@@ -194,6 +199,13 @@ impl<T: Element> ChannelsFirst<T> {
             1 => self.interior::<L, false>(row, row, &w, lo, hi),
             2 => self.interior::<L, true>(row, row, &w, lo, hi),
             _ => lo,
+        };
+        // What the registers leave (rows shorter than a register, the last few outputs)
+        // still needs no bounds logic: one-lane blocks.
+        let done = match self.w.stride {
+            1 if L::LANES > 1 => self.interior::<Scalar<T>, false>(row, row, &w, done, hi),
+            2 if L::LANES > 1 => self.interior::<Scalar<T>, true>(row, row, &w, done, hi),
+            _ => done,
         };
         for ow in done..hi {
             self.put_exact(row, ow);

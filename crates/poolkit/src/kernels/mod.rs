@@ -48,6 +48,7 @@ mod padded;
 mod route;
 mod run;
 mod sliding;
+mod small;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

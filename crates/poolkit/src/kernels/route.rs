@@ -13,6 +13,7 @@ use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::global::GlobalChannelsFirst;
 use super::run::{HalfRunner, Runner, ScalarRunner, SimdRunner};
 use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
+use super::small::{self, Small};
 use crate::element::Element;
 use crate::geometry::{PoolPlan, Reduction};
 use crate::indices::IndexConvention;
@@ -58,6 +59,7 @@ struct Job<T> {
     input_len: usize,
     output_len: usize,
     convention: Option<IndexConvention>,
+    layout: Layout,
 }
 
 impl<T> Job<T> {
@@ -75,6 +77,7 @@ impl<T> Job<T> {
             input_len: self.input_len,
             output_len: self.output_len,
             convention: self.convention,
+            layout: self.layout,
         }
     }
 }
@@ -105,14 +108,14 @@ fn job_for<T: Element>(
         }),
         Reduction::Lp { .. } => return None,
     };
-    let axes: Vec<Line> = plan.axes().iter().map(Line::of).collect::<Option<_>>()?;
+    let axes = plan.axes();
     let rank = axes.len();
     let layout = plan.layout();
     let strides = input.strides();
     let mut lines = [Line::UNIT; 3];
     let mut spatial_strides = [0isize; 3];
-    for k in 0..rank {
-        lines[3 - rank + k] = axes[k];
+    for (k, axis) in axes.iter().enumerate() {
+        lines[3 - rank + k] = Line::of(axis)?;
         spatial_strides[3 - rank + k] = strides[layout.spatial_axis(k)];
     }
     let channel_axis = layout.channel_axis(rank + 2);
@@ -151,6 +154,7 @@ fn job_for<T: Element>(
         input_len: plan.input_len(),
         output_len: plan.output_len(),
         convention,
+        layout,
     })
 }
 
@@ -197,13 +201,49 @@ pub(crate) fn pool_forward<T: Element>(
     indices: Option<(*mut i64, IndexConvention)>,
     exec: &Exec,
 ) -> bool {
-    let Some(job) = job_for(plan, input, indices.map(|(_, c)| c)) else {
-        return false;
-    };
+    match job_for(plan, input, indices.map(|(_, c)| c)) {
+        Some(job) => {
+            run(&job, out, indices, exec);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Runs a resolved job into `out` (and `indices`), every element of which it writes.
+fn run<T: Element>(
+    job: &Job<T>,
+    out: *mut T,
+    indices: Option<(*mut i64, IndexConvention)>,
+    exec: &Exec,
+) {
     if job.output_len == 0 {
-        return true;
+        return;
     }
     let idx = indices.map(|(p, _)| Dst(p));
+    let taps: usize = job.lines.iter().map(|l| l.kernel.min(l.input)).product();
+    // Only automatic calls: an explicit thread count asks for the parallel kernels.
+    if exec.automatic && job.output_len.saturating_mul(taps) <= small::MAX_TAPS {
+        let small = Small {
+            src: job.src,
+            batch: job.batch,
+            channels: job.channels,
+            batch_stride: job.batch_stride,
+            channel_stride: job.channel_stride,
+            lines: job.lines,
+            strides: job.strides,
+            kind: job.kind,
+            out: Dst(out),
+            indices: idx,
+            index_map: IndexMap::new(
+                job.convention.unwrap_or_default(),
+                job.lines.map(|l| l.input),
+            ),
+            channels_last: job.layout == Layout::ChannelsLast,
+        };
+        small.run();
+        return;
+    }
     if TypeId::of::<T>() == TypeId::of::<f32>() {
         // `T` is f32: the casts change no type, only what the compiler knows of it.
         run_job(
@@ -219,9 +259,8 @@ pub(crate) fn pool_forward<T: Element>(
         let half = Dst(out as *mut bf16);
         run_job(&job.cast::<bf16>(), half, idx, &HalfRunner(*exec));
     } else {
-        run_job(&job, Dst(out), idx, &ScalarRunner(*exec));
+        run_job(job, Dst(out), idx, &ScalarRunner(*exec));
     }
-    true
 }
 
 /// A fresh output for `plan`, pooled on a fast path, or `None` where none covers it.
@@ -230,13 +269,11 @@ pub(crate) fn pool_forward_new<T: Element>(
     input: &TensorView<T>,
     exec: &Exec,
 ) -> Option<Vec<T>> {
-    job_for(plan, input, None)?;
+    let job = job_for(plan, input, None)?;
     let mut out = super::alloc::output_buffer::<T>(plan.output_len());
-    if !pool_forward(plan, input, out.as_mut_ptr(), None, exec) {
-        return None;
-    }
-    // SAFETY: `pool_forward` returned true, so it wrote all `output_len` elements, and the
-    // buffer's capacity is `output_len`.
+    run(&job, out.as_mut_ptr(), None, exec);
+    // SAFETY: `run` writes all `output_len` elements, and the buffer's capacity is
+    // `output_len`.
     unsafe { out.set_len(plan.output_len()) };
     Some(out)
 }
