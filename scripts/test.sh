@@ -17,6 +17,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests (library, conformance, properties, gradients, CLI, explorer API)"
 cargo test --workspace --locked
 
+step "the ONNX conformance line"
+cargo test -p poolkit --locked --test onnx_conformance -- --nocapture 2>&1 | grep -E "^ONNX pooling conformance|not passing"
+
 if [ -x crates/poolkit-explorer/e2e/run.sh ]; then
     step "explorer in headless Chromium"
     crates/poolkit-explorer/e2e/run.sh
