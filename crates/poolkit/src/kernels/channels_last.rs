@@ -13,6 +13,11 @@ use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 
+/// Positions with at least this many taps reduce tap by tap over channel chunks.
+const WIDE_TAPS: usize = 16;
+/// Registers of channels per chunk of the tap-by-tap reduction.
+const WIDE_BLOCKS: usize = 32;
+
 /// One in-bounds tap of an output position: where its channels start relative to the
 /// batch item, and its spatial argmax index.
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +149,9 @@ impl<T: Element> ChannelsLast<T> {
             }
             return;
         }
+        if at.indices.is_none() && at.taps.len() >= WIDE_TAPS && hi - lo >= 4 * lanes {
+            return self.channel_run_wide::<L>(at, lo, hi);
+        }
         let mut c = lo;
         if self.stream
             && L::STREAM_ALIGN > 0
@@ -162,6 +170,69 @@ impl<T: Element> ChannelsLast<T> {
         }
         if c < hi {
             self.block::<L, 1>(at, hi - lanes);
+        }
+    }
+
+    /// Channels `lo..hi` of a position with many taps (global pooling, large windows),
+    /// `hi - lo >= 4 * LANES`: tap by tap over chunks of channels whose running results
+    /// wait in registers spilled to a small array, so that each tap's channels stream
+    /// contiguously. (Holding a register block across taps instead hops by the channel
+    /// stride, and power-of-two strides all land in the same L1 set.) Values only; every
+    /// channel is still reduced in window order.
+    #[inline(always)]
+    fn channel_run_wide<L: Lanes<T = T>>(&self, at: &Position<'_, T>, lo: usize, hi: usize) {
+        let lanes = L::LANES;
+        let mut c = lo;
+        while c < hi {
+            let end = (c + WIDE_BLOCKS * lanes).min(hi);
+            let blocks = (end - c).div_ceil(lanes);
+            // The last block of a ragged chunk overlaps its neighbour (`hi - lo >= LANES`).
+            let start = |b: usize| (c + b * lanes).min(end - lanes).max(lo);
+            // SAFETY: taps are in-bounds positions and every block lies in `lo..hi`, so
+            // loads read the input and stores write this position's output.
+            unsafe {
+                let row = |tap: &Tap| at.base.offset(tap.offset);
+                match self.kind {
+                    Kind::Max => {
+                        let first = row(&at.taps[0]);
+                        let mut best = [L::load(first.add(start(0))); WIDE_BLOCKS];
+                        let mut nan = [L::none(); WIDE_BLOCKS];
+                        for b in 0..blocks {
+                            best[b] = L::load(first.add(start(b)));
+                            nan[b] = L::flag_nan(nan[b], best[b]);
+                        }
+                        for tap in &at.taps[1..] {
+                            let p = row(tap);
+                            for b in 0..blocks {
+                                let v = L::load(p.add(start(b)));
+                                nan[b] = L::flag_nan(nan[b], v);
+                                best[b] = L::max_first(best[b], v);
+                            }
+                        }
+                        for b in 0..blocks {
+                            if L::any(nan[b]) {
+                                self.redo(at, start(b), lanes);
+                            } else {
+                                put::<L>(at.out.add(start(b)), best[b], self.stream);
+                            }
+                        }
+                    }
+                    Kind::Avg(_) => {
+                        let mut sums = [L::acc_zero(); WIDE_BLOCKS];
+                        for tap in at.taps {
+                            let p = row(tap);
+                            for (b, sum) in sums.iter_mut().enumerate().take(blocks) {
+                                *sum = L::acc_add(*sum, L::load(p.add(start(b))));
+                            }
+                        }
+                        for (b, sum) in sums.iter().enumerate().take(blocks) {
+                            let v = L::acc_mean(*sum, at.divisor);
+                            put::<L>(at.out.add(start(b)), v, self.stream);
+                        }
+                    }
+                }
+            }
+            c = end;
         }
     }
 
