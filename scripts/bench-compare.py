@@ -54,22 +54,31 @@ def median_seconds(fn, runs, min_sample=0.002):
     return statistics.median(samples)
 
 
-def run_poolkit(args):
-    cmd = [
-        "cargo", "run", "--quiet", "--release", "-p", "poolkit", "--example", "bench_json", "--",
-        "--threads", str(args.threads), "--runs", str(args.runs),
-    ]
-    if args.filter:
-        cmd += ["--filter", args.filter]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-    results, ceilings = [], None
+def bench_binary():
+    """Builds the `bench_json` example once and returns its path."""
+    subprocess.run(
+        ["cargo", "build", "--quiet", "--release", "-p", "poolkit", "--example", "bench_json"],
+        check=True,
+    )
+    target = os.environ.get("CARGO_TARGET_DIR", "target")
+    return os.path.join(target, "release", "examples", "bench_json")
+
+
+def run_poolkit(binary, args, filter_text, ceilings=False):
+    """poolkit's results for cases whose name contains `filter_text` (and the ceilings)."""
+    cmd = [binary, "--threads", str(args.threads), "--runs", str(args.runs), "--filter", filter_text]
+    if not ceilings:
+        cmd.append("--no-ceilings")
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True).stdout
+    results, found = [], None
     for line in out.splitlines():
         obj = json.loads(line)
         if "ceilings" in obj:
-            ceilings = obj["ceilings"]
+            found = obj["ceilings"]
         else:
             results.append(obj)
-    return results, ceilings
+    return results, found
 
 
 def nchw_shape(r):
@@ -217,13 +226,26 @@ def main():
     args = ap.parse_args()
 
     load_before = load()
-    results, ceilings = run_poolkit(args)
-    rows = []
-    for r in results:
+    binary = bench_binary()
+    # The ceilings first, then each case: poolkit and its peers one after the other, so
+    # that they meet the same load on a shared machine.
+    _, ceilings = run_poolkit(binary, args, "no case has this name", ceilings=True)
+    names = subprocess.run([binary, "--list"], check=True, stdout=subprocess.PIPE,
+                           text=True).stdout.split()
+    if args.filter:
+        names = [n for n in names if args.filter.lower() in n]
+    results, rows = [], []
+    for name in names:
+        found, _ = run_poolkit(binary, args, name)
+        r = next((x for x in found if x["name"] == name), None)
+        if r is None:
+            continue
+        results.append(r)
         if r["direction"] != "forward" or r["dtype"] != "f32" or r["op"] not in (
             "max", "avg", "global_avg", "global_max"
         ) or r["call"] == "alloc" and r["ceiling"] != "none":
             rows.append((r, None, None, None))
+            print(f"{name}: poolkit {r['median_ms']:.3f} ms", file=sys.stderr)
             continue
         n, c, h, w = nchw_shape(r)
         rng = np.random.default_rng(7)
@@ -233,7 +255,7 @@ def main():
         t_torch = time_torch(r, x_nchw, args.threads, args.runs)
         t_np = time_numpy(r, x, args.runs)
         rows.append((r, t_ort, t_torch, t_np))
-        print(f"{r['name']}: poolkit {r['median_ms']:.3f} ms, ort {fmt_ms(t_ort)}, "
+        print(f"{name}: poolkit {r['median_ms']:.3f} ms, ort {fmt_ms(t_ort)}, "
               f"torch {fmt_ms(t_torch)}, numpy {fmt_ms(t_np)}", file=sys.stderr)
     load_after = load()
 
@@ -247,7 +269,8 @@ def main():
         "# Benchmarks",
         "",
         "Written by `scripts/bench-compare.sh`: poolkit's own benchmark (`poolkit::bench`, the "
-        "engine behind `poolkit bench`) and its peers, in one run, on the same shapes.",
+        "engine behind `poolkit bench`) and its peers, in one run, on the same shapes; each "
+        "case runs in poolkit and then in every peer before the next case starts.",
         "",
         "## Machine",
         "",

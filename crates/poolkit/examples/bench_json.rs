@@ -3,7 +3,7 @@
 //! for people goes to stderr).
 //!
 //! `cargo run --release --example bench_json -- [--threads N] [--filter TEXT] [--runs N]
-//! [--isa scalar|sse2|avx2|avx512] [--no-ceilings]`
+//! [--isa scalar|sse2|avx2|avx512] [--no-ceilings] [--list]`
 
 use poolkit::bench::{run_benchmarks, BenchOptions, BenchResult};
 use poolkit::Isa;
@@ -32,6 +32,12 @@ fn parse(args: &[String]) -> Result<BenchOptions, String> {
             "--filter" => options.filter = Some(value("--filter")?),
             "--isa" => options.isa = Some(Isa::parse(&value("--isa")?).map_err(|e| e.to_string())?),
             "--no-ceilings" => options.measure_ceilings = false,
+            "--list" => {
+                for case in poolkit::bench::named_cases() {
+                    println!("{}", case.name);
+                }
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
