@@ -194,26 +194,29 @@ impl<T: Element> ChannelsLast<T> {
                 let row = |tap: &Tap| at.base.offset(tap.offset);
                 match self.kind {
                     Kind::Max => {
+                        // One NaN flag for the whole chunk: a NaN anywhere sends the chunk
+                        // to the exact scalar rule (the running maxima stay the only
+                        // per-block state, halving the traffic to the spilled array).
                         let first = row(&at.taps[0]);
                         let mut best = [L::load(first.add(start(0))); WIDE_BLOCKS];
-                        let mut nan = [L::none(); WIDE_BLOCKS];
-                        for b in 0..blocks {
-                            best[b] = L::load(first.add(start(b)));
-                            nan[b] = L::flag_nan(nan[b], best[b]);
+                        let mut nan = L::none();
+                        for (b, m) in best.iter_mut().enumerate().take(blocks) {
+                            *m = L::load(first.add(start(b)));
+                            nan = L::flag_nan(nan, *m);
                         }
                         for tap in &at.taps[1..] {
                             let p = row(tap);
-                            for b in 0..blocks {
+                            for (b, m) in best.iter_mut().enumerate().take(blocks) {
                                 let v = L::load(p.add(start(b)));
-                                nan[b] = L::flag_nan(nan[b], v);
-                                best[b] = L::max_first(best[b], v);
+                                nan = L::flag_nan(nan, v);
+                                *m = L::max_first(*m, v);
                             }
                         }
-                        for b in 0..blocks {
-                            if L::any(nan[b]) {
-                                self.redo(at, start(b), lanes);
-                            } else {
-                                put::<L>(at.out.add(start(b)), best[b], self.stream);
+                        if L::any(nan) {
+                            self.redo(at, c, end - c);
+                        } else {
+                            for (b, v) in best.iter().enumerate().take(blocks) {
+                                put::<L>(at.out.add(start(b)), *v, self.stream);
                             }
                         }
                     }
