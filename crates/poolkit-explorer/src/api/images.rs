@@ -47,10 +47,14 @@ impl WorkGate {
     }
 
     fn enter(&self) -> Result<Turn<'_>, ApiError> {
+        self.enter_within(WORK_WAIT)
+    }
+
+    fn enter_within(&self, wait: Duration) -> Result<Turn<'_>, ApiError> {
         let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         let (mut busy, _) = self
             .freed
-            .wait_timeout_while(busy, WORK_WAIT, |busy| *busy >= self.max)
+            .wait_timeout_while(busy, wait, |busy| *busy >= self.max)
             .unwrap_or_else(|e| e.into_inner());
         if *busy >= self.max {
             return Err(ApiError::new(
@@ -291,6 +295,26 @@ mod tests {
 
     fn image_request(query: &str, body: Vec<u8>) -> Request {
         Request::new("POST", &format!("/api/image?{query}"), body)
+    }
+
+    #[test]
+    fn at_most_max_uploads_are_worked_on_at_once() {
+        let gate = WorkGate::new(2);
+        let first = gate.enter_within(Duration::ZERO).unwrap();
+        let _second = gate.enter_within(Duration::ZERO).unwrap();
+        let busy = gate
+            .enter_within(Duration::from_millis(20))
+            .err()
+            .expect("a third upload waits, then is refused");
+        assert_eq!(busy.status, 503);
+        assert!(busy.message.contains("2 uploads"), "{}", busy.message);
+        // One ending frees a turn for a waiting upload.
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| gate.enter_within(Duration::from_secs(5)).is_ok());
+            std::thread::sleep(Duration::from_millis(20));
+            drop(first);
+            assert!(waiting.join().unwrap());
+        });
     }
 
     #[test]
