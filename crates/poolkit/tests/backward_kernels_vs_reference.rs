@@ -294,3 +294,40 @@ fn an_index_outside_its_plane_still_gets_the_references_answer() {
     .unwrap_err();
     assert!(err.message().contains("index 8"), "{err}");
 }
+
+#[test]
+fn windows_that_tile_the_input_match_the_reference_with_ties_nan_and_signed_zeros() {
+    for (spatial, kernel) in [
+        (vec![8], vec![2]),
+        (vec![6, 9], vec![2, 3]),
+        (vec![4, 4, 6], vec![2, 2, 3]),
+    ] {
+        for layout in [Layout::ChannelsFirst, Layout::ChannelsLast] {
+            let shape = layout.full_shape(2, 3, &spatial);
+            let len: usize = shape.iter().product();
+            // Few distinct values: ties in most windows, a NaN and -0.0 here and there.
+            let x: Vec<f32> = (0..len)
+                .map(|i| match (i * 37) % 11 {
+                    0 => f32::NAN,
+                    1 => -0.0,
+                    k => (k % 3) as f32,
+                })
+                .collect();
+            let window = WindowSpec::new(&kernel).strides(&kernel);
+            for spec in [PoolSpec::max(window.clone()), PoolSpec::avg(window)] {
+                let plan = PoolPlan::new(&spec, &shape, layout).unwrap();
+                let dy = upstream(plan.output_len(), 7);
+                let dy: Vec<f32> = dy.iter().map(|&v| v as f32).collect();
+                let xv = TensorView::new(&x, &shape).unwrap();
+                let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+                let mut want = vec![0f32; len];
+                reference::pool_backward(&plan, &xv, &dyv, &mut want);
+                let mut got = vec![f32::NAN; len];
+                pool_backward_into_with(&plan, &xv, &dyv, &mut got, &ExecOptions::new().threads(2))
+                    .unwrap();
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{spec:?} {layout:?} {spatial:?}");
+            }
+        }
+    }
+}

@@ -157,6 +157,10 @@ struct Tile<'a, T> {
 impl<T: Element> Tile<'_, T> {
     fn backward(&self, reduction: Reduction, g: &Geometry, dx: &mut [T], scratch: &mut Vec<f64>) {
         let c = self.channels;
+        if g.tiles_exactly && c == 1 && !matches!(reduction, Reduction::Lp { .. }) {
+            self.tiled_plane(reduction, g, dx);
+            return;
+        }
         if g.tiles_exactly && !matches!(reduction, Reduction::Lp { .. }) {
             // Every input lies in exactly one window: one contribution each, written directly.
             g.for_each_window(|o, offsets| {
@@ -211,6 +215,61 @@ impl<T: Element> Tile<'_, T> {
         });
         for (d, &s) in dx.iter_mut().zip(scratch.iter()) {
             *d = T::from_f64(s);
+        }
+    }
+
+    /// One plane whose windows tile it exactly (kernel = stride): plain index arithmetic,
+    /// each input written once, in the same values the general loop would give.
+    fn tiled_plane(&self, reduction: Reduction, g: &Geometry, dx: &mut [T]) {
+        let [id, ih, iw] = g.in_extent;
+        let [od, oh, ow] = g.out_extent;
+        let (kd, kh, kw) = (id / od, ih / oh, iw / ow);
+        let mut o = 0;
+        for d in 0..od {
+            for h in 0..oh {
+                for w in 0..ow {
+                    let corner = ((d * kd) * ih + h * kh) * iw + w * kw;
+                    let grad = self.dy[o].to_f64();
+                    match reduction {
+                        Reduction::Max => {
+                            let mut best = corner;
+                            let mut best_value = self.x[corner];
+                            'scan: for a in 0..kd {
+                                for b in 0..kh {
+                                    let row = corner + (a * ih + b) * iw;
+                                    for (p, &v) in self.x[row..row + kw].iter().enumerate() {
+                                        if best_value.is_nan() {
+                                            break 'scan;
+                                        }
+                                        if v.is_nan() || v > best_value {
+                                            best = row + p;
+                                            best_value = v;
+                                        }
+                                    }
+                                }
+                            }
+                            for a in 0..kd {
+                                for b in 0..kh {
+                                    let row = corner + (a * ih + b) * iw;
+                                    dx[row..row + kw].fill(T::ZERO);
+                                }
+                            }
+                            // `0.0 + grad` as the reference's accumulator does.
+                            dx[best] = T::from_f64(0.0 + grad);
+                        }
+                        _ => {
+                            let share = T::from_f64(0.0 + grad / g.divisors[o]);
+                            for a in 0..kd {
+                                for b in 0..kh {
+                                    let row = corner + (a * ih + b) * iw;
+                                    dx[row..row + kw].fill(share);
+                                }
+                            }
+                        }
+                    }
+                    o += 1;
+                }
+            }
         }
     }
 
