@@ -300,6 +300,7 @@ fn windows_that_tile_the_input_match_the_reference_with_ties_nan_and_signed_zero
     for (spatial, kernel) in [
         (vec![8], vec![2]),
         (vec![6, 9], vec![2, 3]),
+        (vec![6, 8], vec![2, 2]),
         (vec![4, 4, 6], vec![2, 2, 3]),
     ] {
         for layout in [Layout::ChannelsFirst, Layout::ChannelsLast] {

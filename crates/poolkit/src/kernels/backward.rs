@@ -224,6 +224,10 @@ impl<T: Element> Tile<'_, T> {
         let [id, ih, iw] = g.in_extent;
         let [od, oh, ow] = g.out_extent;
         let (kd, kh, kw) = (id / od, ih / oh, iw / ow);
+        if (kd, kh, kw) == (1, 2, 2) && reduction == Reduction::Max {
+            self.max_2x2_plane(g, dx);
+            return;
+        }
         let mut o = 0;
         for d in 0..od {
             for h in 0..oh {
@@ -269,6 +273,37 @@ impl<T: Element> Tile<'_, T> {
                     }
                     o += 1;
                 }
+            }
+        }
+    }
+
+    /// 2×2/s2 max pooling's gradient, the VGG case, a pair of rows at a time.
+    fn max_2x2_plane(&self, g: &Geometry, dx: &mut [T]) {
+        let [_, ih, iw] = g.in_extent;
+        let ow = iw / 2;
+        for h in 0..ih / 2 {
+            let (x0, x1) = self.x[2 * h * iw..(2 * h + 2) * iw].split_at(iw);
+            let (d0, d1) = dx[2 * h * iw..(2 * h + 2) * iw].split_at_mut(iw);
+            let dy = &self.dy[h * ow..(h + 1) * ow];
+            for w in 0..ow {
+                let window = [x0[2 * w], x0[2 * w + 1], x1[2 * w], x1[2 * w + 1]];
+                // First NaN, else first maximum, in row-major window order.
+                let mut best = 0;
+                for k in 1..4 {
+                    if window[best].is_nan() {
+                        break;
+                    }
+                    if window[k].is_nan() || window[k] > window[best] {
+                        best = k;
+                    }
+                }
+                let mut out = [T::ZERO; 4];
+                // `0.0 + dy` as the reference's accumulator does.
+                out[best] = T::from_f64(0.0 + dy[w].to_f64());
+                d0[2 * w] = out[0];
+                d0[2 * w + 1] = out[1];
+                d1[2 * w] = out[2];
+                d1[2 * w + 1] = out[3];
             }
         }
     }
