@@ -25,4 +25,10 @@ if [ -x crates/poolkit-explorer/e2e/run.sh ]; then
     crates/poolkit-explorer/e2e/run.sh
 fi
 
+step "fuzzing smoke (cargo-fuzz, each target 15 s from its seed corpus)"
+scripts/fuzz.sh 15
+
+step "unsafe kernels under AddressSanitizer"
+scripts/asan.sh
+
 step "all tests passed"
