@@ -4,6 +4,7 @@
 //! rounded once into the element type, so the result is the same bits on every run.
 
 use super::for_each_index;
+use super::indexed::{for_each_decoded, round_into};
 use super::pool::{first_max, flat_position, full_index, lp_norm, window_positions};
 use crate::element::Element;
 use crate::error::Result;
@@ -62,9 +63,7 @@ pub fn pool_backward<T: Element>(
             }
         });
     }
-    for (dst, v) in grad_input.iter_mut().zip(acc) {
-        *dst = T::from_f64(v);
-    }
+    round_into(grad_input, &acc);
 }
 
 /// `∂y/∂x = sign(x) · (|x|/y)^(p-1)`, written with the ratio `|x|/y ≤ 1` so large `p` stays finite.
@@ -86,33 +85,17 @@ pub fn max_pool_backward_from_indices<T: Element>(
 ) -> Result<()> {
     let layout = plan.layout();
     let in_shape = plan.input_shape().to_vec();
-    let in_spatial = plan.input_spatial();
-    let out_spatial = plan.output_spatial();
-    let channels = plan.channels();
     let mut acc = vec![0.0f64; grad_input.len()];
-    for (n, c) in super::planes(plan.batch(), channels) {
-        let mut failure = None;
-        for_each_index(&out_spatial, |out| {
-            if failure.is_some() {
-                return;
-            }
-            let at = full_index(layout, n, c, out);
-            match convention.decode(indices.get(&at), n, c, channels, plan.batch(), &in_spatial) {
-                Ok((plane, pos)) => {
-                    let dst =
-                        flat_position(layout, &in_shape, plane / channels, plane % channels, &pos);
-                    acc[dst] += grad_output.get(&at).to_f64();
-                }
-                Err(e) => failure = Some(e),
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-    for (dst, v) in grad_input.iter_mut().zip(acc) {
-        *dst = T::from_f64(v);
-    }
+    for_each_decoded(
+        layout,
+        indices,
+        &plan.input_spatial(),
+        convention,
+        |at, (n, c, pos)| {
+            acc[flat_position(layout, &in_shape, n, c, pos)] += grad_output.get(at).to_f64();
+        },
+    )?;
+    round_into(grad_input, &acc);
     Ok(())
 }
 
@@ -125,29 +108,20 @@ pub fn max_unpool_backward<T: Element>(
     grad_input: &mut [T],
 ) -> Result<()> {
     let layout = plan.layout();
-    let (batch, channels, in_spatial) = layout.split_shape(plan.input_shape());
     let out_spatial = layout.split_shape(plan.output_shape()).2.to_vec();
-    for (n, c) in super::planes(batch, channels) {
-        let mut failure = None;
-        for_each_index(in_spatial, |p| {
-            if failure.is_some() {
-                return;
-            }
-            let at = full_index(layout, n, c, p);
-            match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
-                Ok((plane, pos)) => {
-                    let src = full_index(layout, plane / channels, plane % channels, &pos);
-                    let dst = flat_position(layout, plan.input_shape(), n, c, p);
-                    grad_input[dst] = grad_output.get(&src);
-                }
-                Err(e) => failure = Some(e),
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-    Ok(())
+    let in_shape = plan.input_shape();
+    for_each_decoded(
+        layout,
+        indices,
+        &out_spatial,
+        convention,
+        |at, (n, c, pos)| {
+            // `at` is the input element's own multi-index; its gradient gathers dy at the index.
+            let (n0, c0, p) = layout.split_shape(at);
+            grad_input[flat_position(layout, in_shape, n0, c0, p)] =
+                grad_output.get(&full_index(layout, n, c, pos));
+        },
+    )
 }
 
 /// `dx` for max RoI pooling: each bin's `dy` goes to the bin's first maximum; empty bins add nothing.
@@ -184,8 +158,6 @@ pub fn max_roi_pool_backward<T: Element>(
             }
         }
     }
-    for (dst, v) in grad_input.iter_mut().zip(acc) {
-        *dst = T::from_f64(v);
-    }
+    round_into(grad_input, &acc);
     Ok(())
 }

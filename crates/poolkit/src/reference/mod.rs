@@ -2,6 +2,7 @@
 //! arithmetic in `f64`. It is the oracle every fast path is tested against.
 
 mod backward;
+mod indexed;
 mod odometer;
 mod pool;
 mod roi;

@@ -1,6 +1,6 @@
 //! Reference max-unpooling: a zero tensor with each input written where its index points.
 
-use super::for_each_index;
+use super::indexed::for_each_decoded;
 use super::pool::flat_position;
 use crate::element::Element;
 use crate::error::Result;
@@ -18,33 +18,15 @@ pub fn max_unpool_forward<T: Element>(
     output: &mut [T],
 ) -> Result<()> {
     let layout = plan.layout();
-    let (batch, channels, in_spatial) = layout.split_shape(plan.input_shape());
     let out_spatial = layout.split_shape(plan.output_shape()).2.to_vec();
     output.fill(T::ZERO);
-    for (n, c) in super::planes(batch, channels) {
-        let mut failure = None;
-        for_each_index(in_spatial, |p| {
-            if failure.is_some() {
-                return;
-            }
-            let at = layout.full_shape(n, c, p);
-            match convention.decode(indices.get(&at), n, c, channels, batch, &out_spatial) {
-                Ok((plane, pos)) => {
-                    let dst = flat_position(
-                        layout,
-                        plan.output_shape(),
-                        plane / channels,
-                        plane % channels,
-                        &pos,
-                    );
-                    output[dst] = input.get(&at);
-                }
-                Err(e) => failure = Some(e),
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-    }
-    Ok(())
+    for_each_decoded(
+        layout,
+        indices,
+        &out_spatial,
+        convention,
+        |at, (n, c, pos)| {
+            output[flat_position(layout, plan.output_shape(), n, c, pos)] = input.get(at);
+        },
+    )
 }
