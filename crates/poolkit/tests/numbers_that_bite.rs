@@ -418,6 +418,35 @@ fn empty_batch_or_channels_give_empty_results_forward_and_backward() {
     assert_eq!(y.shape(), &[0, 1, 2, 2]);
 }
 
+/// Found by fuzzing (`plan` target, input `09 00 59 fa 00 0f fe b8 b8 b8 b8 9d 9d 01 03 ff`):
+/// global max pooling of an empty batch with spatial extents `[5, usize::MAX]` (global and
+/// adaptive axes take any extent) overflowed in the fast path, which multiplied the
+/// extents before seeing that there was nothing to pool.
+#[test]
+fn empty_batch_with_spatial_extents_beyond_usize_pools_to_empty() {
+    let shape = [0, 3, 5, usize::MAX];
+    let empty: [f32; 0] = [];
+    let x = TensorView::new(&empty, &shape).unwrap();
+    for spec in [
+        PoolSpec::global_max(),
+        PoolSpec::global_avg(),
+        PoolSpec::adaptive_max(&[5, 1]),
+        PoolSpec::adaptive_avg(&[1, 1]),
+    ] {
+        let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+        for isa in isas() {
+            let y = pool_with(&plan, &x, &ExecOptions::new().isa(isa)).unwrap();
+            assert_eq!(y.shape(), plan.output_shape(), "{spec:?} on {isa}");
+            assert!(y.data().is_empty());
+        }
+        let (y, idx) = max_pool_with_indices(&plan, &x, IndexConvention::Torch)
+            .map_or((None, None), |(y, i)| (Some(y), Some(i)));
+        if let (Some(y), Some(idx)) = (y, idx) {
+            assert!(y.data().is_empty() && idx.data().is_empty());
+        }
+    }
+}
+
 /// `2^32 + 1` columns: every index of the second row is past `u32::MAX`.
 const WIDE: usize = (1 << 32) + 1;
 
