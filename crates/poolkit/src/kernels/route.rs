@@ -127,6 +127,11 @@ fn job_for<T: Element>(
     if !inner_ok {
         return None;
     }
+    if plan.input_len() == 0 || plan.output_len() == 0 {
+        // Nothing to pool; an empty batch may still have spatial extents whose product
+        // overflows, which the kernels' size arithmetic must never see.
+        return None;
+    }
     let plane_len: usize = lines.iter().map(|l| l.input).product();
     if convention.is_some() && plane_len > i32::MAX as usize {
         return None;

@@ -168,4 +168,14 @@ mod tests {
         let out = pool(&plan, &TensorView::new(&[8.0f64], &shape).unwrap()).unwrap();
         assert_eq!(out.data(), &[8.0 / (big as f64).powi(3)]);
     }
+
+    /// Found by fuzzing (`plan` target): the fast path multiplied the spatial extents of
+    /// an empty batch, `6 × usize::MAX × 8`, and overflowed.
+    #[test]
+    fn empty_channels_with_overflowing_spatial_extents_pool_to_empty_output() {
+        let shape = [1usize << 32, 0, 6, usize::MAX, 8];
+        let plan = PoolPlan::new(&PoolSpec::global_max(), &shape, Layout::ChannelsFirst).unwrap();
+        let out = pool(&plan, &TensorView::<f32>::new(&[], &shape).unwrap()).unwrap();
+        assert!(out.data().is_empty());
+    }
 }
