@@ -107,6 +107,13 @@ impl AxisPlan {
             .checked_mul(dilation)
             .and_then(|v| v.checked_add(1))
             .ok_or_else(|| overflow(axis, "effective kernel (kernel-1)*dilation+1"))?;
+        if stride > MAX_EXTENT || dilation > MAX_EXTENT {
+            bail!(
+                Overflow,
+                "axis {axis}: stride {stride} or dilation {dilation} exceeds {MAX_EXTENT}, the \
+                 largest extent poolkit indexes"
+            );
+        }
         if span > MAX_EXTENT || input > MAX_EXTENT {
             bail!(
                 Overflow,
@@ -492,5 +499,15 @@ mod tests {
                 || err.message().contains("wholly in padding"),
             "{err}"
         );
+    }
+
+    /// Found by fuzzing (`plan` target): a kernel of 1 with dilation 2^63 passed planning,
+    /// and the kernels' dilation × input-stride step overflowed.
+    #[test]
+    fn huge_dilation_or_stride_is_refused() {
+        let err = window(4, 1, 1, (usize::MAX >> 1) + 1, 0, 0, false).unwrap_err();
+        assert!(err.message().contains("dilation"), "{err}");
+        let err = window(4, 1, usize::MAX, 1, 0, 0, false).unwrap_err();
+        assert!(err.message().contains("stride"), "{err}");
     }
 }
