@@ -295,6 +295,15 @@ fn dilation_odd_strides_and_asymmetric_padding() {
         window(&[3, 3], &[2, 2])
             .padding(Padding::symmetric(&[1, 1]))
             .ceil_mode(true),
+        // Padded frames with dilated rows and columns, and a kernel of five columns.
+        window(&[3, 3], &[2, 1])
+            .dilations(&[2, 2])
+            .padding(Padding::symmetric(&[2, 1])),
+        window(&[2, 5], &[1, 2]).padding(Padding::symmetric(&[1, 2])),
+        window(&[1, 2], &[1, 1]).padding(Padding::Explicit {
+            begin: vec![0, 1],
+            end: vec![0, 0],
+        }),
     ];
     for (k, w) in cases.into_iter().enumerate() {
         for (spec, name) in max_and_avg(w) {
@@ -542,6 +551,20 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
     assert_eq!(
         route(PoolSpec::global_avg(), &[1, 2, 7, 7], cf, false),
         Some("global")
+    );
+    let stem = window(&[3, 3], &[2, 2]).padding(Padding::symmetric(&[1, 1]));
+    assert_eq!(
+        route(PoolSpec::max(stem.clone()), &[1, 2, 40, 40], cf, false),
+        Some("framed")
+    );
+    assert_eq!(
+        route(PoolSpec::avg(stem.clone()), &[1, 2, 40, 40], cf, false),
+        Some("framed")
+    );
+    // Argmax keeps the row kernel, whose scalar borders see padding for what it is.
+    assert_eq!(
+        route(PoolSpec::max(stem), &[1, 2, 40, 40], cf, true),
+        Some("channels-first")
     );
     let large = PoolSpec::max(window(&[6, 7], &[1, 1]).dilations(&[3, 3]));
     assert_eq!(

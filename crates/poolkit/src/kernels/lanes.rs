@@ -102,6 +102,12 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
         }
         acc
     }
+    /// Sums read from `p[0..LANES]` (a row widened by [`Lanes::store_wide`]).
+    unsafe fn acc_load(p: *const f64) -> Self::Acc;
+    /// `acc + more`, lane by lane.
+    fn acc_sum(acc: Self::Acc, more: Self::Acc) -> Self::Acc;
+    /// Writes the lanes of `v`, widened exactly to f64, to `p[0..LANES]`.
+    unsafe fn store_wide(p: *mut f64, v: Self::V);
     /// `acc / divisor`, each lane rounded once into `T`.
     fn acc_mean(acc: Self::Acc, divisor: f64) -> Self::V;
     /// `acc[l] * reciprocals[l]` for `l < LANES`, rounded once into `T` (`raw`: `acc` is
@@ -226,6 +232,20 @@ unsafe impl<T: Element> Lanes for Scalar<T> {
     #[inline(always)]
     fn acc_add(acc: f64, v: T) -> f64 {
         acc + v.to_f64()
+    }
+    #[inline(always)]
+    unsafe fn acc_load(p: *const f64) -> f64 {
+        // SAFETY: the caller guarantees p[0] exists.
+        unsafe { *p }
+    }
+    #[inline(always)]
+    fn acc_sum(acc: f64, more: f64) -> f64 {
+        acc + more
+    }
+    #[inline(always)]
+    unsafe fn store_wide(p: *mut f64, v: T) {
+        // SAFETY: the caller guarantees p[0] is writable.
+        unsafe { p.write(v.to_f64()) }
     }
     #[inline(always)]
     fn acc_mean(acc: f64, divisor: f64) -> T {

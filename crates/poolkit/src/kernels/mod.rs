@@ -40,6 +40,7 @@ pub(crate) mod backward;
 mod channels_first;
 mod channels_last;
 mod exec;
+mod framed;
 mod geom;
 mod global;
 mod isa;

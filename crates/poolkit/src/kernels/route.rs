@@ -9,6 +9,7 @@
 use super::channels_first::ChannelsFirst;
 use super::channels_last::ChannelsLast;
 use super::exec::Exec;
+use super::framed::Framed;
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::global::GlobalChannelsFirst;
 use super::run::{HalfRunner, Runner, ScalarRunner, SimdRunner};
@@ -40,6 +41,7 @@ fn stream_min_bytes() -> usize {
 enum Route {
     Global,
     Sliding,
+    Framed,
     ChannelsFirst,
     ChannelsLast,
 }
@@ -143,6 +145,13 @@ fn job_for<T: Element>(
     let route = match layout {
         Layout::ChannelsFirst if lines.iter().all(Line::is_whole) => Route::Global,
         Layout::ChannelsFirst if convention.is_none() && prefers_sliding(&lines) => Route::Sliding,
+        Layout::ChannelsFirst
+            if convention.is_none()
+                && lines[0] == Line::UNIT
+                && Framed::<T>::suits(&lines[1], &lines[2]) =>
+        {
+            Route::Framed
+        }
         Layout::ChannelsFirst => Route::ChannelsFirst,
         Layout::ChannelsLast => Route::ChannelsLast,
     };
@@ -189,6 +198,7 @@ pub fn fast_path<T: Element>(
     job_for(plan, input, convention).map(|job| match job.route {
         Route::Global => "global",
         Route::Sliding => "sliding",
+        Route::Framed => "framed",
         Route::ChannelsFirst => "channels-first",
         Route::ChannelsLast => "channels-last",
     })
@@ -296,6 +306,23 @@ fn run_job<T: Element, R: Runner<T>>(
     let elements = job.input_len + job.output_len;
     let stream = job.output_len * std::mem::size_of::<T>() >= stream_min_bytes();
     let [ld, lh, lw] = job.lines;
+    let channels_first = || ChannelsFirst {
+        src: job.src,
+        batch_stride: job.batch_stride,
+        channel_stride: job.channel_stride,
+        channels: job.channels,
+        lead: [ld, lh],
+        lead_strides: [job.strides[0], job.strides[1]],
+        w: lw,
+        interior: lw.interior(),
+        kind: job.kind,
+        out,
+        indices,
+        index_map,
+        stream,
+        batch: job.batch,
+        elements,
+    };
     match job.route {
         Route::Global => runner.execute(&GlobalChannelsFirst {
             src: job.src,
@@ -311,23 +338,32 @@ fn run_job<T: Element, R: Runner<T>>(
             batch: job.batch,
             elements,
         }),
-        Route::ChannelsFirst => runner.execute(&ChannelsFirst {
-            src: job.src,
-            batch_stride: job.batch_stride,
-            channel_stride: job.channel_stride,
-            channels: job.channels,
-            lead: [ld, lh],
-            lead_strides: [job.strides[0], job.strides[1]],
-            w: lw,
-            interior: lw.interior(),
-            kind: job.kind,
-            out,
-            indices,
-            index_map,
-            stream,
-            batch: job.batch,
-            elements,
-        }),
+        Route::ChannelsFirst => runner.execute(&channels_first()),
+        Route::Framed => {
+            let planes = job.batch * job.channels;
+            let wanted_tasks = 4 * runner.exec().threads;
+            let rows_per_task = if planes >= wanted_tasks {
+                lh.output
+            } else {
+                lh.output.div_ceil(wanted_tasks.div_ceil(planes)).max(1)
+            };
+            runner.execute(&Framed {
+                src: job.src,
+                batch_stride: job.batch_stride,
+                channel_stride: job.channel_stride,
+                row_stride: job.strides[1],
+                channels: job.channels,
+                batch: job.batch,
+                h: lh,
+                w: lw,
+                kind: job.kind,
+                out,
+                stream,
+                elements,
+                rows_per_task,
+                fallback: channels_first(),
+            })
+        }
         Route::ChannelsLast => {
             let rows = job.batch * ld.output * lh.output;
             let wanted_tasks = 4 * runner.exec().threads;

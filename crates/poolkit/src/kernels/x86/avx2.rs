@@ -153,6 +153,24 @@ unsafe impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_load(p: *const f64) -> (__m256d, __m256d) {
+        // SAFETY: the caller guarantees p[0..8] exist.
+        unsafe { (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))) }
+    }
+    #[inline(always)]
+    fn acc_sum(acc: (__m256d, __m256d), more: (__m256d, __m256d)) -> (__m256d, __m256d) {
+        // SAFETY: AVX2 is present (trait contract).
+        unsafe { (_mm256_add_pd(acc.0, more.0), _mm256_add_pd(acc.1, more.1)) }
+    }
+    #[inline(always)]
+    unsafe fn store_wide(p: *mut f64, v: __m256) {
+        // SAFETY: the caller guarantees p[0..8] are writable.
+        unsafe {
+            _mm256_storeu_pd(p, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+            _mm256_storeu_pd(p.add(4), _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(v)));
+        }
+    }
+    #[inline(always)]
     unsafe fn acc_scale_lanes(
         acc: (__m256d, __m256d),
         reciprocals: *const f64,

@@ -177,6 +177,20 @@ macro_rules! half_lanes {
                 Avx2::acc_add(acc, v)
             }
             #[inline(always)]
+            unsafe fn acc_load(p: *const f64) -> (__m256d, __m256d) {
+                // SAFETY: forwarded from the caller.
+                unsafe { Avx2::acc_load(p) }
+            }
+            #[inline(always)]
+            fn acc_sum(acc: (__m256d, __m256d), more: (__m256d, __m256d)) -> (__m256d, __m256d) {
+                Avx2::acc_sum(acc, more)
+            }
+            #[inline(always)]
+            unsafe fn store_wide(p: *mut f64, v: __m256) {
+                // SAFETY: forwarded from the caller.
+                unsafe { Avx2::store_wide(p, v) }
+            }
+            #[inline(always)]
             fn acc_mean(acc: (__m256d, __m256d), divisor: f64) -> __m256 {
                 Avx2::acc_mean(acc, divisor)
             }

@@ -177,6 +177,25 @@ unsafe impl Lanes for Avx512 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_load(p: *const f64) -> (__m512d, __m512d) {
+        // SAFETY: the caller guarantees p[0..16] exist.
+        unsafe { (_mm512_loadu_pd(p), _mm512_loadu_pd(p.add(8))) }
+    }
+    #[inline(always)]
+    fn acc_sum(acc: (__m512d, __m512d), more: (__m512d, __m512d)) -> (__m512d, __m512d) {
+        // SAFETY: AVX-512F is present (trait contract).
+        unsafe { (_mm512_add_pd(acc.0, more.0), _mm512_add_pd(acc.1, more.1)) }
+    }
+    #[inline(always)]
+    unsafe fn store_wide(p: *mut f64, v: __m512) {
+        // SAFETY: the caller guarantees p[0..16] are writable.
+        unsafe {
+            let high = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+            _mm512_storeu_pd(p, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+            _mm512_storeu_pd(p.add(8), _mm512_cvtps_pd(high));
+        }
+    }
+    #[inline(always)]
     unsafe fn acc_scale_lanes(
         acc: (__m512d, __m512d),
         reciprocals: *const f64,

@@ -144,6 +144,24 @@ unsafe impl Lanes for Sse2 {
         }
     }
     #[inline(always)]
+    unsafe fn acc_load(p: *const f64) -> (__m128d, __m128d) {
+        // SAFETY: the caller guarantees p[0..4] exist.
+        unsafe { (_mm_loadu_pd(p), _mm_loadu_pd(p.add(2))) }
+    }
+    #[inline(always)]
+    fn acc_sum(acc: (__m128d, __m128d), more: (__m128d, __m128d)) -> (__m128d, __m128d) {
+        // SAFETY: SSE2 is present (trait contract).
+        unsafe { (_mm_add_pd(acc.0, more.0), _mm_add_pd(acc.1, more.1)) }
+    }
+    #[inline(always)]
+    unsafe fn store_wide(p: *mut f64, v: __m128) {
+        // SAFETY: the caller guarantees p[0..4] are writable.
+        unsafe {
+            _mm_storeu_pd(p, _mm_cvtps_pd(v));
+            _mm_storeu_pd(p.add(2), _mm_cvtps_pd(_mm_movehl_ps(v, v)));
+        }
+    }
+    #[inline(always)]
     unsafe fn acc_scale_lanes(
         acc: (__m128d, __m128d),
         reciprocals: *const f64,
