@@ -540,7 +540,11 @@ fn half_data<T: Element>(
             let sign = if k % 2 == 0 { 0 } else { 0x8000 };
             let tag = (i as u16) & payload;
             if nan_every > 0 && i % nan_every == nan_every / 2 {
-                let nan = if k % 4 < 2 { quiet | tag } else { signalling + tag };
+                let nan = if k % 4 < 2 {
+                    quiet | tag
+                } else {
+                    signalling + tag
+                };
                 from_bits(nan | sign)
             } else if k == 63 {
                 from_bits(inf | sign)
@@ -558,7 +562,13 @@ impl Narrow for f16 {
         self.to_bits() as u64
     }
     fn data(len: usize, seed: u64, nan_every: usize) -> Vec<f16> {
-        half_data(len, seed, nan_every, f16::from_bits, [0x7c00, 0x7e00, 0x7c01, 0x7f])
+        half_data(
+            len,
+            seed,
+            nan_every,
+            f16::from_bits,
+            [0x7c00, 0x7e00, 0x7c01, 0x7f],
+        )
     }
 }
 
@@ -568,7 +578,13 @@ impl Narrow for bf16 {
         self.to_bits() as u64
     }
     fn data(len: usize, seed: u64, nan_every: usize) -> Vec<bf16> {
-        half_data(len, seed, nan_every, bf16::from_bits, [0x7f80, 0x7fc0, 0x7f81, 0x1f])
+        half_data(
+            len,
+            seed,
+            nan_every,
+            bf16::from_bits,
+            [0x7f80, 0x7fc0, 0x7f81, 0x1f],
+        )
     }
 }
 
@@ -611,7 +627,11 @@ fn check_narrow_max<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
     let mut want_idx = vec![0i64; n];
     let torch = IndexConvention::Torch;
     reference::pool_forward(plan, x, &mut want, Some((&mut want_idx, torch)));
-    let same = |got: &[T]| got.iter().zip(&want).position(|(g, w)| g.bits() != w.bits());
+    let same = |got: &[T]| {
+        got.iter()
+            .zip(&want)
+            .position(|(g, w)| g.bits() != w.bits())
+    };
     for isa in isas() {
         for threads in [1, 2, 7] {
             let options = ExecOptions::new().isa(isa).threads(threads);
@@ -681,7 +701,12 @@ fn narrow_two_by_two_max<T: Narrow>() {
     // backwards: rows start at odd offsets.
     let (h, wd, row) = (6, 67, 72);
     let data = T::data(n * c * h * row, 77, 131);
-    let strides = [-((c * h * row) as isize), (h * row) as isize, row as isize, 1];
+    let strides = [
+        -((c * h * row) as isize),
+        (h * row) as isize,
+        row as isize,
+        1,
+    ];
     let x = TensorView::with_strides(&data, &[n, c, h, wd], &strides, (n - 1) * c * h * row + 1)
         .unwrap();
     let plan = PoolPlan::new(&specs[0].0, &[n, c, h, wd], Layout::ChannelsFirst).unwrap();
