@@ -619,14 +619,19 @@ narrow_int!(u8);
 narrow_int!(i8);
 narrow_int!(u16);
 
-/// Max pooling of `x` through every instruction set and 1, 2 and 7 threads, both
-/// canaries, with and without indices, bit for bit against the reference.
-fn check_narrow_max<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
+/// Pooling of `x` through every instruction set and 1, 2 and 7 threads, both canaries,
+/// bit for bit against the reference; max also with indices.
+fn check_narrow<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
     let n = plan.output_len();
     let mut want = vec![T::ZERO; n];
     let mut want_idx = vec![0i64; n];
     let torch = IndexConvention::Torch;
-    reference::pool_forward(plan, x, &mut want, Some((&mut want_idx, torch)));
+    let is_max = plan.reduction() == poolkit::Reduction::Max;
+    if is_max {
+        reference::pool_forward(plan, x, &mut want, Some((&mut want_idx, torch)));
+    } else {
+        reference::pool_forward(plan, x, &mut want, None);
+    }
     let same = |got: &[T]| {
         got.iter()
             .zip(&want)
@@ -648,6 +653,9 @@ fn check_narrow_max<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
                         want[i].bits()
                     );
                 }
+                if !is_max {
+                    continue;
+                }
                 let mut got = vec![canary; n];
                 let mut idx = vec![INDEX_CANARY; n];
                 max_pool_with_indices_into_with(plan, x, torch, &mut got, &mut idx, &options)
@@ -659,20 +667,35 @@ fn check_narrow_max<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
     }
 }
 
-/// 2×2/s2 max of one narrow type: output widths around its wide steps (16 and 32
-/// outputs), odd sizes, floor and ceil mode, padding (odd-aligned steps, one-row
-/// windows), a strided view, NaN-free and NaN-sparse and NaN-dense data.
-fn narrow_two_by_two_max<T: Narrow>() {
+/// 2×2/s2 max of one narrow type (and, `avg`, averages: integers are exact on every
+/// path): output widths around its wide steps (16 and 32 outputs), odd sizes, floor and
+/// ceil mode, padding (odd-aligned steps, one-row windows), a strided view, NaN-free and
+/// NaN-sparse and NaN-dense data.
+fn narrow_two_by_two<T: Narrow>(avg: bool) {
     let name = T::DTYPE.name();
     let w = window(&[2, 2], &[2, 2]);
-    let specs = [
-        (PoolSpec::max(w.clone()), "floor"),
-        (PoolSpec::max(w.clone().ceil_mode(true)), "ceil"),
-        (
-            PoolSpec::max(w.padding(Padding::symmetric(&[1, 1]))),
-            "pad 1",
-        ),
+    let padded = w.clone().padding(Padding::symmetric(&[1, 1]));
+    let mut specs = vec![
+        (PoolSpec::max(w.clone()), "max floor"),
+        (PoolSpec::max(w.clone().ceil_mode(true)), "max ceil"),
+        (PoolSpec::max(padded.clone()), "max pad 1"),
     ];
+    if avg {
+        specs.extend([
+            (PoolSpec::avg(w.clone()), "avg floor"),
+            (PoolSpec::avg(w.clone().ceil_mode(true)), "avg ceil"),
+            (PoolSpec::avg(padded.clone()), "avg pad 1"),
+            (
+                PoolSpec::avg(padded).count_include_pad(true),
+                "avg pad 1 incl pad",
+            ),
+            (
+                PoolSpec::avg(w.clone()).divisor_override(Some(4)),
+                "avg divisor 4",
+            ),
+            (PoolSpec::avg(w).divisor_override(Some(3)), "avg divisor 3"),
+        ]);
+    }
     let widths = [
         1, 2, 3, 17, 31, 32, 33, 34, 62, 63, 64, 65, 66, 67, 113, 126, 127, 128, 129, 130, 131,
         194, 195,
@@ -692,7 +715,7 @@ fn narrow_two_by_two_max<T: Narrow>() {
                     }
                     let data = T::data(len, (h * 1000 + wd) as u64, nans);
                     let x = TensorView::new(&data, &shape).unwrap();
-                    check_narrow_max(&plan, &x, &format!("{name} 2x2/s2 {mode} {shape:?} {tag}"));
+                    check_narrow(&plan, &x, &format!("{name} 2x2/s2 {mode} {shape:?} {tag}"));
                 }
             }
         }
@@ -709,33 +732,35 @@ fn narrow_two_by_two_max<T: Narrow>() {
     ];
     let x = TensorView::with_strides(&data, &[n, c, h, wd], &strides, (n - 1) * c * h * row + 1)
         .unwrap();
-    let plan = PoolPlan::new(&specs[0].0, &[n, c, h, wd], Layout::ChannelsFirst).unwrap();
-    check_narrow_max(&plan, &x, &format!("{name} 2x2/s2 strided view"));
+    for (spec, mode) in &specs {
+        let plan = PoolPlan::new(spec, &[n, c, h, wd], Layout::ChannelsFirst).unwrap();
+        check_narrow(&plan, &x, &format!("{name} 2x2/s2 {mode} strided view"));
+    }
 }
 
 #[test]
 fn f16_two_by_two_max_is_bit_exact() {
-    narrow_two_by_two_max::<f16>();
+    narrow_two_by_two::<f16>(false);
 }
 
 #[test]
 fn bf16_two_by_two_max_is_bit_exact() {
-    narrow_two_by_two_max::<bf16>();
+    narrow_two_by_two::<bf16>(false);
 }
 
 #[test]
-fn u8_two_by_two_max_is_bit_exact() {
-    narrow_two_by_two_max::<u8>();
+fn u8_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<u8>(true);
 }
 
 #[test]
-fn i8_two_by_two_max_is_bit_exact() {
-    narrow_two_by_two_max::<i8>();
+fn i8_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<i8>(true);
 }
 
 #[test]
-fn u16_two_by_two_max_is_bit_exact() {
-    narrow_two_by_two_max::<u16>();
+fn u16_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<u16>(true);
 }
 
 #[test]

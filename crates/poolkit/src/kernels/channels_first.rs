@@ -234,11 +234,21 @@ impl<T: Element> ChannelsFirst<T> {
             return lo;
         }
         let pair = S2 && is_pair(w, row);
-        let lo = if pair && L::PAIR_MAX_WIDE > 0 && self.kind == Kind::Max && row.indices.is_none()
-        {
-            self.pair_max_wide::<L>(row, exact, w, lo, hi)
-        } else {
-            lo
+        let lo = match self.kind {
+            _ if !pair || row.indices.is_some() => lo,
+            Kind::Max if L::PAIR_MAX_WIDE > 0 => self.pair_wide::<L, false>(row, exact, w, lo, hi),
+            Kind::Avg(mean) if L::PAIR_MEAN4_WIDE > 0 && row.divisors.is_none() => {
+                let divisor = match mean {
+                    Mean::Override(d) => d,
+                    Mean::Count { .. } => row.vfactor * w.kernel as f64,
+                };
+                if divisor == 4.0 {
+                    self.pair_wide::<L, true>(row, exact, w, lo, hi)
+                } else {
+                    lo
+                }
+            }
+            _ => lo,
         };
         if hi < lo + lanes {
             return lo;
@@ -277,11 +287,12 @@ impl<T: Element> ChannelsFirst<T> {
         last + lanes
     }
 
-    /// Steps of [`Lanes::pair_max_wide`] over interior outputs `lo..hi` of a 2×2/s2 max
+    /// Steps of [`Lanes::pair_max_wide`] (or, `MEAN`, [`Lanes::pair_mean4_wide`]: the
+    /// caller has checked the divisor is 4) over interior outputs `lo..hi` of a 2×2/s2
     /// row without indices; returns the first output it left (`lo` when no step fits).
     /// The last step may overlap its predecessor, as in [`Self::interior`].
     #[inline(always)]
-    fn pair_max_wide<L: Lanes<T = T>>(
+    fn pair_wide<L: Lanes<T = T>, const MEAN: bool>(
         &self,
         row: &Row<'_, T>,
         exact: &Row<'_, T>,
@@ -289,7 +300,11 @@ impl<T: Element> ChannelsFirst<T> {
         lo: usize,
         hi: usize,
     ) -> usize {
-        let wide = L::PAIR_MAX_WIDE;
+        let wide = if MEAN {
+            L::PAIR_MEAN4_WIDE
+        } else {
+            L::PAIR_MAX_WIDE
+        };
         if hi < lo + wide {
             return lo;
         }
@@ -310,8 +325,14 @@ impl<T: Element> ChannelsFirst<T> {
             // SAFETY: `ow >= lo` is interior, so `start >= 0`; `ow <= last` keeps
             // `start + 2*wide <= input` (`room`); both taps are rows of this plane inside
             // the input (`taps_in`), and outputs `ow..ow + wide <= hi` lie in this row.
-            let done =
-                unsafe { L::pair_max_wide(r0.offset(start), r1.offset(start), row.out.add(ow)) };
+            let done = unsafe {
+                let (r0, r1, out) = (r0.offset(start), r1.offset(start), row.out.add(ow));
+                if MEAN {
+                    L::pair_mean4_wide(r0, r1, out)
+                } else {
+                    L::pair_max_wide(r0, r1, out)
+                }
+            };
             if !done {
                 self.redo(exact, ow, wide);
             }

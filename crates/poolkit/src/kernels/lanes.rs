@@ -125,6 +125,21 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
         let _ = (r0, r1, out);
         false
     }
+
+    /// Outputs per [`Lanes::pair_mean4_wide`] step; 0 when this variant has none.
+    const PAIR_MEAN4_WIDE: usize = 0;
+    /// 2×2/s2 average with divisor 4 of `PAIR_MEAN4_WIDE` outputs: `out[l]` is the sum
+    /// of `r0[2l]`, `r0[2l + 1]`, `r1[2l]`, `r1[2l + 1]` divided by 4 and rounded once,
+    /// bit for bit as [`Element::from_mean`] rounds it. Returns false, having written
+    /// nothing, when the caller must redo those outputs with the exact scalar code.
+    ///
+    /// # Safety
+    /// As [`Lanes::pair_max_wide`], with `PAIR_MEAN4_WIDE`.
+    #[inline(always)]
+    unsafe fn pair_mean4_wide(r0: *const Self::T, r1: *const Self::T, out: *mut Self::T) -> bool {
+        let _ = (r0, r1, out);
+        false
+    }
 }
 
 /// One element at a time, for any element type: the portable variant, and the fast path

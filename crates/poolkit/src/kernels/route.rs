@@ -2,7 +2,7 @@
 //! kernel job, or `false` so that the caller runs the reference.
 //!
 //! Covered: max and average over sliding windows and global regions, 1-, 2- and 3-D,
-//! both layouts, any element type (SIMD for f32), any strides whose innermost axis (W
+//! both layouts, any element type (SIMD as `kernels` lists), any strides whose innermost axis (W
 //! channels-first, C channels-last) is unit-stride. Left to the reference: Lp pooling,
 //! adaptive regions, and argmax of planes too large for 32-bit index terms.
 

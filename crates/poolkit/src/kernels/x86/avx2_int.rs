@@ -17,6 +17,18 @@ pub(crate) trait IntMax: Element {
     /// # Safety
     /// `r0[0..2 * WIDE]`, `r1[0..2 * WIDE]` readable, `out[0..WIDE]` writable; AVX2 present.
     unsafe fn pair_max(r0: *const Self, r1: *const Self, out: *mut Self);
+    /// Outputs per [`IntMax::pair_mean4`] step; 0 when the type has none.
+    const MEAN4_WIDE: usize = 0;
+    /// `out[l]` = the sum of `r0[2l]`, `r0[2l + 1]`, `r1[2l]`, `r1[2l + 1]` over 4,
+    /// rounded half to even, for `l < MEAN4_WIDE`.
+    ///
+    /// # Safety
+    /// As [`IntMax::pair_max`], with `MEAN4_WIDE`; only called when it is not 0.
+    #[inline(always)]
+    unsafe fn pair_mean4(r0: *const Self, r1: *const Self, out: *mut Self) {
+        let _ = (r0, r1, out);
+        unreachable!("no 2x2 mean step for this type")
+    }
 }
 
 /// Two rows' 64 bytes each, as two registers per row.
@@ -90,8 +102,47 @@ fn max_i8(a: __m256i, b: __m256i) -> __m256i {
     unsafe { _mm256_max_epi8(a, b) }
 }
 
-byte_max!(u8, max_u8);
 byte_max!(i8, max_i8);
+
+impl IntMax for u8 {
+    const WIDE: usize = 32;
+    #[inline(always)]
+    unsafe fn pair_max(r0: *const u8, r1: *const u8, out: *mut u8) {
+        // SAFETY: forwarded from the caller (64 bytes per row).
+        unsafe {
+            let [a0, a1, b0, b1] = rows64(r0, r1);
+            // Rows first, then each 16-bit pair: the low byte of every word ends up
+            // holding the max of its window (the high byte is discarded).
+            let (v0, v1) = (max_u8(a0, b0), max_u8(a1, b1));
+            let m0 = max_u8(v0, _mm256_srli_epi16::<8>(v0));
+            let m1 = max_u8(v1, _mm256_srli_epi16::<8>(v1));
+            _mm256_storeu_si256(out as *mut __m256i, pack_low::<false>(m0, m1));
+        }
+    }
+
+    const MEAN4_WIDE: usize = 32;
+    #[inline(always)]
+    unsafe fn pair_mean4(r0: *const u8, r1: *const u8, out: *mut u8) {
+        // SAFETY: forwarded from the caller (64 bytes per row).
+        unsafe {
+            let [a0, a1, b0, b1] = rows64(r0, r1);
+            // `maddubs` against ones adds each byte pair into a word (at most 510: no
+            // saturation), so a word holds its window's exact sum `s <= 1020`.
+            let ones = _mm256_set1_epi8(1);
+            let pairs = |v: __m256i| _mm256_maddubs_epi16(v, ones);
+            let s0 = _mm256_add_epi16(pairs(a0), pairs(b0));
+            let s1 = _mm256_add_epi16(pairs(a1), pairs(b1));
+            // s / 4 half to even: with q = s >> 2, (s + 1 + (q & 1)) >> 2 rounds the
+            // remainders 0, 1 down, 3 up, and 2 to the even one of q, q + 1.
+            let one = _mm256_set1_epi16(1);
+            let mean = |s: __m256i| {
+                let odd = _mm256_and_si256(_mm256_srli_epi16::<2>(s), one);
+                _mm256_srli_epi16::<2>(_mm256_add_epi16(_mm256_add_epi16(s, one), odd))
+            };
+            _mm256_storeu_si256(out as *mut __m256i, pack_low::<false>(mean(s0), mean(s1)));
+        }
+    }
+}
 
 impl IntMax for u16 {
     const WIDE: usize = 16;
@@ -138,6 +189,13 @@ unsafe impl<T: IntMax> Lanes for Avx2Int<T> {
     unsafe fn pair_max_wide(r0: *const T, r1: *const T, out: *mut T) -> bool {
         // SAFETY: forwarded from the caller; AVX2 is present (trait contract).
         unsafe { T::pair_max(r0, r1, out) };
+        true
+    }
+    const PAIR_MEAN4_WIDE: usize = T::MEAN4_WIDE;
+    #[inline(always)]
+    unsafe fn pair_mean4_wide(r0: *const T, r1: *const T, out: *mut T) -> bool {
+        // SAFETY: forwarded from the caller; AVX2 is present (trait contract).
+        unsafe { T::pair_mean4(r0, r1, out) };
         true
     }
 
