@@ -131,7 +131,16 @@ float_element!(
 
 /// Rounds `sum / divisor` half to even, exactly, for integer sums held in `f64`.
 pub(crate) fn round_half_even_quotient(sum: f64, divisor: f64) -> f64 {
-    // Integer element sums are exact in f64 (below 2^53), and so is the divisor.
+    // Integer element sums are exact in f64 (below 2^53), and so is the divisor. i64
+    // division holds them (a 128-bit one costs several times more); i128 is kept for
+    // anything larger.
+    const I64_SAFE: f64 = (1u64 << 62) as f64;
+    if sum.abs() < I64_SAFE && divisor.abs() < I64_SAFE {
+        let (s, d) = (sum as i64, divisor as i64);
+        let (q, r) = (s.div_euclid(d), s.rem_euclid(d));
+        let up = r > d - r || (r == d - r && q.rem_euclid(2) != 0);
+        return (q + i64::from(up)) as f64;
+    }
     let (s, d) = (sum as i128, divisor as i128);
     let q = s.div_euclid(d);
     let r = s.rem_euclid(d);
@@ -186,6 +195,18 @@ mod tests {
         assert_eq!(i8::from_mean(-7.0, 2.0), -4);
         assert_eq!(i8::from_mean(-11.0, 4.0), -3);
         assert_eq!(u16::from_mean(65535.0 * 4.0, 4.0), 65535);
+    }
+
+    #[test]
+    fn quotients_past_i64_take_the_wide_path() {
+        let big = 2f64.powi(63);
+        assert_eq!(round_half_even_quotient(big, 2.0), 2f64.powi(62));
+        assert_eq!(round_half_even_quotient(-big, 4.0), -(2f64.powi(61)));
+        // Just below the i64 path's limit, halves still round to even.
+        let edge = 2f64.powi(62) - 2.0;
+        assert_eq!(round_half_even_quotient(edge + 1.0, 2.0), edge / 2.0);
+        assert_eq!(round_half_even_quotient(-5.0, 2.0), -2.0);
+        assert_eq!(round_half_even_quotient(-7.0, 2.0), -4.0);
     }
 
     #[test]

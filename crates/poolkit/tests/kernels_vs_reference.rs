@@ -508,6 +508,270 @@ fn other_element_types_match_the_reference() {
     check_type::<u16>(|v| (v * 16.0 + 20.0) as u16 * 300, 0.0);
 }
 
+/// A narrow element type of the 2×2/s2 max tests: raw bits for bit-exact comparison,
+/// two canaries (an output left unwritten cannot match the reference under both), and
+/// deterministic data with ties, extremes and, for floats, NaNs of distinct payloads.
+trait Narrow: Element {
+    const CANARIES: [Self; 2];
+    fn bits(self) -> u64;
+    /// `nan_every`: a NaN at every such position (0: none).
+    fn data(len: usize, seed: u64, nan_every: usize) -> Vec<Self>;
+}
+
+/// A xorshift stream of `len` raw values below `modulo`.
+fn raw(len: usize, seed: u64, modulo: u64) -> Vec<u64> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % modulo
+        })
+        .collect()
+}
+
+/// Half floats from [`values`] (sixteenths, signed zeros, ties), infinities now and then,
+/// and quiet and signalling NaNs of either sign whose payloads say where they are.
+fn half_data<T: Element>(
+    len: usize,
+    seed: u64,
+    nan_every: usize,
+    from_bits: fn(u16) -> T,
+    [inf, quiet, signalling, payload]: [u16; 4],
+) -> Vec<T> {
+    let kinds = raw(len, seed ^ 0x55, 64);
+    values(len, seed)
+        .into_iter()
+        .zip(kinds)
+        .enumerate()
+        .map(|(i, (v, k))| {
+            let sign = if k % 2 == 0 { 0 } else { 0x8000 };
+            let tag = (i as u16) & payload;
+            if nan_every > 0 && i % nan_every == nan_every / 2 {
+                let nan = if k % 4 < 2 {
+                    quiet | tag
+                } else {
+                    signalling + tag
+                };
+                from_bits(nan | sign)
+            } else if k == 63 {
+                from_bits(inf | sign)
+            } else {
+                T::from_f64(v as f64)
+            }
+        })
+        .collect()
+}
+
+impl Narrow for f16 {
+    // Quiet NaNs with payloads the data never holds (its payloads stay below 0x100).
+    const CANARIES: [f16; 2] = [f16::from_bits(0x7f5a), f16::from_bits(0xffa5)];
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+    fn data(len: usize, seed: u64, nan_every: usize) -> Vec<f16> {
+        half_data(
+            len,
+            seed,
+            nan_every,
+            f16::from_bits,
+            [0x7c00, 0x7e00, 0x7c01, 0x7f],
+        )
+    }
+}
+
+impl Narrow for bf16 {
+    const CANARIES: [bf16; 2] = [bf16::from_bits(0x7fea), bf16::from_bits(0xfff5)];
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+    fn data(len: usize, seed: u64, nan_every: usize) -> Vec<bf16> {
+        half_data(
+            len,
+            seed,
+            nan_every,
+            bf16::from_bits,
+            [0x7f80, 0x7fc0, 0x7f81, 0x1f],
+        )
+    }
+}
+
+/// Integers over the whole range, a third of them from a narrow band at either end so
+/// that windows tie and hold the extremes.
+macro_rules! narrow_int {
+    ($t:ty) => {
+        impl Narrow for $t {
+            const CANARIES: [$t; 2] = [<$t>::MIN, <$t>::MAX];
+            fn bits(self) -> u64 {
+                self as u64
+            }
+            fn data(len: usize, seed: u64, _nan_every: usize) -> Vec<$t> {
+                let span = <$t>::MAX as i64 - <$t>::MIN as i64 + 1;
+                raw(len, seed, 3 * span as u64)
+                    .into_iter()
+                    .map(|r| {
+                        let r = r as i64;
+                        let v = match r / span {
+                            0 => r,
+                            1 => r % 3,
+                            _ => span - 1 - r % 3,
+                        };
+                        (<$t>::MIN as i64 + v) as $t
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+narrow_int!(u8);
+narrow_int!(i8);
+narrow_int!(u16);
+
+/// Pooling of `x` through every instruction set and 1, 2 and 7 threads, both canaries,
+/// bit for bit against the reference; max also with indices.
+fn check_narrow<T: Narrow>(plan: &PoolPlan, x: &TensorView<T>, what: &str) {
+    let n = plan.output_len();
+    let mut want = vec![T::ZERO; n];
+    let mut want_idx = vec![0i64; n];
+    let torch = IndexConvention::Torch;
+    let is_max = plan.reduction() == poolkit::Reduction::Max;
+    if is_max {
+        reference::pool_forward(plan, x, &mut want, Some((&mut want_idx, torch)));
+    } else {
+        reference::pool_forward(plan, x, &mut want, None);
+    }
+    let same = |got: &[T]| {
+        got.iter()
+            .zip(&want)
+            .position(|(g, w)| g.bits() != w.bits())
+    };
+    for isa in isas() {
+        for threads in [1, 2, 7] {
+            let options = ExecOptions::new().isa(isa).threads(threads);
+            for canary in T::CANARIES {
+                let what = format!("{what} {isa} {threads} threads canary {:#x}", canary.bits());
+                let mut got = vec![canary; n];
+                pool_into_with(plan, x, &mut got, &options).unwrap();
+                if let Some(i) = same(&got) {
+                    panic!(
+                        "{what}: output {i} is {:?} ({:#x}), reference {:?} ({:#x})",
+                        got[i],
+                        got[i].bits(),
+                        want[i],
+                        want[i].bits()
+                    );
+                }
+                if !is_max {
+                    continue;
+                }
+                let mut got = vec![canary; n];
+                let mut idx = vec![INDEX_CANARY; n];
+                max_pool_with_indices_into_with(plan, x, torch, &mut got, &mut idx, &options)
+                    .unwrap();
+                assert_eq!(same(&got), None, "{what}: values with indices");
+                assert_eq!(idx, want_idx, "{what}: indices");
+            }
+        }
+    }
+}
+
+/// 2×2/s2 max of one narrow type (and, `avg`, averages: integers are exact on every
+/// path): output widths around its wide steps (16 and 32 outputs), odd sizes, floor and
+/// ceil mode, padding (odd-aligned steps, one-row windows), a strided view, NaN-free and
+/// NaN-sparse and NaN-dense data.
+fn narrow_two_by_two<T: Narrow>(avg: bool) {
+    let name = T::DTYPE.name();
+    let w = window(&[2, 2], &[2, 2]);
+    let padded = w.clone().padding(Padding::symmetric(&[1, 1]));
+    let mut specs = vec![
+        (PoolSpec::max(w.clone()), "max floor"),
+        (PoolSpec::max(w.clone().ceil_mode(true)), "max ceil"),
+        (PoolSpec::max(padded.clone()), "max pad 1"),
+    ];
+    if avg {
+        specs.extend([
+            (PoolSpec::avg(w.clone()), "avg floor"),
+            (PoolSpec::avg(w.clone().ceil_mode(true)), "avg ceil"),
+            (PoolSpec::avg(padded.clone()), "avg pad 1"),
+            (
+                PoolSpec::avg(padded).count_include_pad(true),
+                "avg pad 1 incl pad",
+            ),
+            (
+                PoolSpec::avg(w.clone()).divisor_override(Some(4)),
+                "avg divisor 4",
+            ),
+            (PoolSpec::avg(w).divisor_override(Some(3)), "avg divisor 3"),
+        ]);
+    }
+    let widths = [
+        1, 2, 3, 17, 31, 32, 33, 34, 62, 63, 64, 65, 66, 67, 113, 126, 127, 128, 129, 130, 131,
+        194, 195,
+    ];
+    let (n, c) = (2, 3);
+    for (spec, mode) in &specs {
+        for h in [1, 2, 3, 5] {
+            for wd in widths {
+                let shape = [n, c, h, wd];
+                let Ok(plan) = PoolPlan::new(spec, &shape, Layout::ChannelsFirst) else {
+                    continue;
+                };
+                let len = shape.iter().product();
+                for (nans, tag) in [(0, "no NaN"), (97, "sparse NaN"), (7, "dense NaN")] {
+                    if nans > 0 && !T::DTYPE.is_float() {
+                        continue;
+                    }
+                    let data = T::data(len, (h * 1000 + wd) as u64, nans);
+                    let x = TensorView::new(&data, &shape).unwrap();
+                    check_narrow(&plan, &x, &format!("{name} 2x2/s2 {mode} {shape:?} {tag}"));
+                }
+            }
+        }
+    }
+    // A view whose rows are 5 elements apart from their width and whose batch runs
+    // backwards: rows start at odd offsets.
+    let (h, wd, row) = (6, 67, 72);
+    let data = T::data(n * c * h * row, 77, 131);
+    let strides = [
+        -((c * h * row) as isize),
+        (h * row) as isize,
+        row as isize,
+        1,
+    ];
+    let x = TensorView::with_strides(&data, &[n, c, h, wd], &strides, (n - 1) * c * h * row + 1)
+        .unwrap();
+    for (spec, mode) in &specs {
+        let plan = PoolPlan::new(spec, &[n, c, h, wd], Layout::ChannelsFirst).unwrap();
+        check_narrow(&plan, &x, &format!("{name} 2x2/s2 {mode} strided view"));
+    }
+}
+
+#[test]
+fn f16_two_by_two_max_is_bit_exact() {
+    narrow_two_by_two::<f16>(false);
+}
+
+#[test]
+fn bf16_two_by_two_max_is_bit_exact() {
+    narrow_two_by_two::<bf16>(false);
+}
+
+#[test]
+fn u8_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<u8>(true);
+}
+
+#[test]
+fn i8_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<i8>(true);
+}
+
+#[test]
+fn u16_two_by_two_max_and_avg_is_bit_exact() {
+    narrow_two_by_two::<u16>(true);
+}
+
 #[test]
 fn forcing_an_instruction_set_the_cpu_lacks_is_refused() {
     let plan = PoolPlan::new(

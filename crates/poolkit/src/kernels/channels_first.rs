@@ -230,16 +230,39 @@ impl<T: Element> ChannelsFirst<T> {
         hi: usize,
     ) -> usize {
         let lanes = L::LANES;
-        if hi < lo + lanes || row.taps.is_empty() {
+        if row.taps.is_empty() {
             return lo;
         }
-        // The furthest element a block starting at `ow` reads, past its first tap.
-        let reach = ((w.kernel - 1) * w.dilation) as isize
-            + if S2 {
-                2 * lanes as isize - 1
-            } else {
-                lanes as isize - 1
-            };
+        let pair = S2 && is_pair(w, row);
+        let lo = match self.kind {
+            _ if !pair || row.indices.is_some() => lo,
+            Kind::Max if L::PAIR_MAX_WIDE > 0 => self.pair_wide::<L, false>(row, exact, w, lo, hi),
+            Kind::Avg(mean) if L::PAIR_MEAN4_WIDE > 0 && row.divisors.is_none() => {
+                let divisor = match mean {
+                    Mean::Override(d) => d,
+                    Mean::Count { .. } => row.vfactor * w.kernel as f64,
+                };
+                if divisor == 4.0 {
+                    self.pair_wide::<L, true>(row, exact, w, lo, hi)
+                } else {
+                    lo
+                }
+            }
+            _ => lo,
+        };
+        if hi < lo + lanes {
+            return lo;
+        }
+        // The furthest element a block starting at `ow` reads, past its first tap: a
+        // 2×2/s2 block's pair loads read `2*LANES` elements, other stride-2 taps each
+        // read `2*LANES - 1` from their own start.
+        let reach = if pair {
+            2 * lanes as isize - 1
+        } else if S2 {
+            ((w.kernel - 1) * w.dilation) as isize + 2 * lanes as isize - 1
+        } else {
+            ((w.kernel - 1) * w.dilation) as isize + lanes as isize - 1
+        };
         let room = w.input as isize - 1 - reach + w.pad_begin as isize;
         if room < 0 {
             return lo;
@@ -264,6 +287,63 @@ impl<T: Element> ChannelsFirst<T> {
         last + lanes
     }
 
+    /// Steps of [`Lanes::pair_max_wide`] (or, `MEAN`, [`Lanes::pair_mean4_wide`]: the
+    /// caller has checked the divisor is 4) over interior outputs `lo..hi` of a 2×2/s2
+    /// row without indices; returns the first output it left (`lo` when no step fits).
+    /// The last step may overlap its predecessor, as in [`Self::interior`].
+    #[inline(always)]
+    fn pair_wide<L: Lanes<T = T>, const MEAN: bool>(
+        &self,
+        row: &Row<'_, T>,
+        exact: &Row<'_, T>,
+        w: &Line,
+        lo: usize,
+        hi: usize,
+    ) -> usize {
+        let wide = if MEAN {
+            L::PAIR_MEAN4_WIDE
+        } else {
+            L::PAIR_MAX_WIDE
+        };
+        if hi < lo + wide {
+            return lo;
+        }
+        // A step at `ow` reads `start(ow)..start(ow) + 2*wide` of both rows.
+        let room = w.input as isize - 2 * wide as isize + w.pad_begin as isize;
+        if room < 0 {
+            return lo;
+        }
+        let last = (room as usize / 2).min(hi - wide);
+        if last < lo {
+            return lo;
+        }
+        let r0 = row.plane.wrapping_offset(row.taps[0].offset);
+        let r1 = row.plane.wrapping_offset(row.taps[1].offset);
+        let mut ow = lo;
+        loop {
+            let start = w.start(ow);
+            // SAFETY: `ow >= lo` is interior, so `start >= 0`; `ow <= last` keeps
+            // `start + 2*wide <= input` (`room`); both taps are rows of this plane inside
+            // the input (`taps_in`), and outputs `ow..ow + wide <= hi` lie in this row.
+            let done = unsafe {
+                let (r0, r1, out) = (r0.offset(start), r1.offset(start), row.out.add(ow));
+                if MEAN {
+                    L::pair_mean4_wide(r0, r1, out)
+                } else {
+                    L::pair_max_wide(r0, r1, out)
+                }
+            };
+            if !done {
+                self.redo(exact, ow, wide);
+            }
+            if ow == last {
+                break;
+            }
+            ow = (ow + wide).min(last);
+        }
+        last + wide
+    }
+
     /// Outputs `ow..ow + LANES`, all interior.
     #[inline(always)]
     fn block<L: Lanes<T = T>, const S2: bool>(
@@ -274,7 +354,7 @@ impl<T: Element> ChannelsFirst<T> {
         ow: usize,
     ) {
         let start = w.start(ow);
-        let pair = S2 && w.kernel == 2 && w.dilation == 1 && row.taps.len() == 2;
+        let pair = S2 && is_pair(w, row);
         let out = row.out.wrapping_add(ow);
         // SAFETY: `interior` only passes blocks whose every tap, for every lane, lies in
         // the input row (its bounds include the deinterleaving loads' extra element), and
@@ -391,6 +471,13 @@ impl<T: Element> ChannelsFirst<T> {
             }
         }
     }
+}
+
+/// True when a stride-2 row's window is two rows of two adjacent elements: the 2×2/s2
+/// blocks, whose pair loads read `2*LANES` elements per row.
+#[inline(always)]
+fn is_pair<T>(w: &Line, row: &Row<'_, T>) -> bool {
+    w.stride == 2 && w.kernel == 2 && w.dilation == 1 && row.taps.len() == 2
 }
 
 /// The first output after `ow` (at most `lanes` on) whose address is `align`-aligned.

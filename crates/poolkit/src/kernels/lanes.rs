@@ -114,6 +114,38 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
     /// in the stride-2 raw lane order, `reciprocals` in element order). The caller
     /// guarantees `reciprocals[0..LANES]`.
     unsafe fn acc_scale_lanes(acc: Self::Acc, reciprocals: *const f64, raw: bool) -> Self::V;
+
+    /// Outputs per [`Lanes::pair_max_wide`] step: the 2×2/s2 max of narrow types, whose
+    /// registers hold more outputs than `LANES`. 0 when this variant has no such step.
+    const PAIR_MAX_WIDE: usize = 0;
+    /// 2×2/s2 max without indices of `PAIR_MAX_WIDE` outputs: `out[l]` is the max of
+    /// `r0[2l]`, `r0[2l + 1]`, `r1[2l]`, `r1[2l + 1]` by the reference's rule (ties keep
+    /// the earliest bits). Returns false, having written nothing, when a NaN was seen:
+    /// the caller redoes those outputs with the exact scalar code.
+    ///
+    /// # Safety
+    /// `r0[0..2 * PAIR_MAX_WIDE]` and `r1[0..2 * PAIR_MAX_WIDE]` are readable and
+    /// `out[0..PAIR_MAX_WIDE]` writable; only called when `PAIR_MAX_WIDE > 0`.
+    #[inline(always)]
+    unsafe fn pair_max_wide(r0: *const Self::T, r1: *const Self::T, out: *mut Self::T) -> bool {
+        let _ = (r0, r1, out);
+        false
+    }
+
+    /// Outputs per [`Lanes::pair_mean4_wide`] step; 0 when this variant has none.
+    const PAIR_MEAN4_WIDE: usize = 0;
+    /// 2×2/s2 average with divisor 4 of `PAIR_MEAN4_WIDE` outputs: `out[l]` is the sum
+    /// of `r0[2l]`, `r0[2l + 1]`, `r1[2l]`, `r1[2l + 1]` divided by 4 and rounded once,
+    /// bit for bit as [`Element::from_mean`] rounds it. Returns false, having written
+    /// nothing, when the caller must redo those outputs with the exact scalar code.
+    ///
+    /// # Safety
+    /// As [`Lanes::pair_max_wide`], with `PAIR_MEAN4_WIDE`.
+    #[inline(always)]
+    unsafe fn pair_mean4_wide(r0: *const Self::T, r1: *const Self::T, out: *mut Self::T) -> bool {
+        let _ = (r0, r1, out);
+        false
+    }
 }
 
 /// One element at a time, for any element type: the portable variant, and the fast path

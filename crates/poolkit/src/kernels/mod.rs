@@ -3,19 +3,30 @@
 //! # Dispatch
 //! The instruction set is chosen once: the widest the CPU has (AVX-512F, AVX2, SSE2 on
 //! x86_64; scalar elsewhere), or `POOLKIT_ISA=scalar|sse2|avx2|avx512`, or per call via
-//! [`ExecOptions::isa`]. Naming a variant the CPU lacks is an error. f32 has a kernel per
-//! variant; f64, f16, bf16, u8, i8 and u16 run monomorphised scalar loops (no allocation,
-//! no bounds logic in the interior), accumulating exactly as the reference does.
+//! [`ExecOptions::isa`]. Naming a variant the CPU lacks is an error. What runs SIMD, by
+//! element type:
+//! - **f32**: a kernel per variant (SSE2, AVX2, AVX-512), every path below.
+//! - **f16, bf16** (AVX2 and wider, F16C for f16): AVX2 lanes computing in f32, every
+//!   path below; the 2×2/s2 max without indices takes 16 outputs a step (f16 widened
+//!   through F16C, bf16 by a shift and a mask in place).
+//! - **u8, i8, u16** (AVX2 and wider): the 2×2/s2 channels-first max without indices in
+//!   wide steps of integer max instructions (32 outputs for bytes, 16 for u16), and the
+//!   u8 2×2/s2 average with divisor 4 (exact sums in 16 bits, rounded half to even:
+//!   `(s + 1 + ((s >> 2) & 1)) >> 2`); everything else as scalar loops.
+//! - **f64**, and every type under a forced `scalar` or `sse2` (save f32): monomorphised
+//!   scalar loops (no allocation, no bounds logic in the interior).
 //!
 //! Threads split a call's tasks (batch × channel × output-row tiles; channel chunks when
 //! rows are few) with `std::thread::scope`: `POOLKIT_THREADS` or [`Parallelism`].
 //!
 //! # Paths and their exactness, against `poolkit::reference`
 //! Max values and indices are **bit-exact** on every path. Averages accumulate in f64 in
-//! the reference's order on every path except large windows; the scalar variant (and
-//! every non-f32 type) then divides once, **bit-exact**; the f32 SIMD variants multiply by
-//! the divisor's f64 reciprocal, **bit-exact for power-of-two divisors** (2×2 windows,
-//! global pooling of 64 elements, ...) and **within 1 ulp (1e-6 relative)** otherwise.
+//! the reference's order on every path except large windows; the scalar variant, f64
+//! and the integer types then divide once (or, u8 2×2, round the exact sum half to even),
+//! **bit-exact**; the f32, f16 and bf16 SIMD lanes multiply by the divisor's f64
+//! reciprocal, **bit-exact for power-of-two divisors** (2×2 windows, global pooling of
+//! 64 elements, ...) and **within 1 ulp of their type** (1e-6 relative for f32)
+//! otherwise (f16 and bf16 round through f32, which for them equals one rounding).
 //! - **channels-first window** (1/2/3-D, any kernel, padding, dilation, ceil mode;
 //!   strides 1 and 2 vectorised along W, 2×2/s2 specialised; short rows with borders run
 //!   through padded row copies so their borders are vectorised too).

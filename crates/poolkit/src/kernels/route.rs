@@ -2,7 +2,7 @@
 //! kernel job, or `false` so that the caller runs the reference.
 //!
 //! Covered: max and average over sliding windows and global regions, 1-, 2- and 3-D,
-//! both layouts, any element type (SIMD for f32), any strides whose innermost axis (W
+//! both layouts, any element type (SIMD as `kernels` lists), any strides whose innermost axis (W
 //! channels-first, C channels-last) is unit-stride. Left to the reference: Lp pooling,
 //! adaptive regions, and argmax of planes too large for 32-bit index terms.
 
@@ -12,7 +12,7 @@ use super::exec::Exec;
 use super::framed::Framed;
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::global::GlobalChannelsFirst;
-use super::run::{HalfRunner, Runner, ScalarRunner, SimdRunner};
+use super::run::{NarrowRunner, Runner, ScalarRunner, SimdRunner};
 use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
 use super::small::{self, Small};
 use crate::element::Element;
@@ -269,10 +269,19 @@ fn run<T: Element>(
         );
     } else if TypeId::of::<T>() == TypeId::of::<f16>() {
         let half = Dst(out as *mut f16);
-        run_job(&job.cast::<f16>(), half, idx, &HalfRunner(*exec));
+        run_job(&job.cast::<f16>(), half, idx, &NarrowRunner(*exec));
     } else if TypeId::of::<T>() == TypeId::of::<bf16>() {
         let half = Dst(out as *mut bf16);
-        run_job(&job.cast::<bf16>(), half, idx, &HalfRunner(*exec));
+        run_job(&job.cast::<bf16>(), half, idx, &NarrowRunner(*exec));
+    } else if TypeId::of::<T>() == TypeId::of::<u8>() {
+        let bytes = Dst(out as *mut u8);
+        run_job(&job.cast::<u8>(), bytes, idx, &NarrowRunner(*exec));
+    } else if TypeId::of::<T>() == TypeId::of::<i8>() {
+        let bytes = Dst(out as *mut i8);
+        run_job(&job.cast::<i8>(), bytes, idx, &NarrowRunner(*exec));
+    } else if TypeId::of::<T>() == TypeId::of::<u16>() {
+        let words = Dst(out as *mut u16);
+        run_job(&job.cast::<u16>(), words, idx, &NarrowRunner(*exec));
     } else {
         run_job(job, Dst(out), idx, &ScalarRunner(*exec));
     }

@@ -41,13 +41,14 @@ pub(crate) struct SimdRunner(pub Exec);
 /// Every other element type: the monomorphised scalar loops.
 pub(crate) struct ScalarRunner(pub Exec);
 
-/// f16 and bf16: AVX2 lanes computing in f32 where the CPU has them (and the chosen
-/// instruction set is AVX2 or wider), else the scalar loops.
-pub(crate) struct HalfRunner(pub Exec);
+/// The narrow types, where the CPU has AVX2 (and F16C for f16) and the chosen
+/// instruction set is AVX2 or wider: f16 and bf16 on lanes computing in f32; u8, i8 and
+/// u16 on the scalar lanes with a wide SIMD 2×2/s2 max step. Else the scalar loops.
+pub(crate) struct NarrowRunner(pub Exec);
 
-macro_rules! half_runner {
+macro_rules! narrow_runner {
     ($t:ty, $entry:ident, $($feature:tt),+) => {
-        impl Runner<$t> for HalfRunner {
+        impl Runner<$t> for NarrowRunner {
             fn exec(&self) -> Exec {
                 self.0
             }
@@ -75,8 +76,11 @@ macro_rules! half_runner {
     };
 }
 
-half_runner!(crate::f16, run_avx2_f16, "avx2", "f16c");
-half_runner!(crate::bf16, run_avx2_bf16, "avx2");
+narrow_runner!(crate::f16, run_avx2_f16, "avx2", "f16c");
+narrow_runner!(crate::bf16, run_avx2_bf16, "avx2");
+narrow_runner!(u8, run_avx2_int, "avx2");
+narrow_runner!(i8, run_avx2_int, "avx2");
+narrow_runner!(u16, run_avx2_int, "avx2");
 
 impl Runner<f32> for SimdRunner {
     fn exec(&self) -> Exec {

@@ -64,8 +64,97 @@ unsafe fn narrow_bf16(p: *mut bf16, v: __m256) {
     }
 }
 
+/// `cand > acc ? cand : acc` for f32 lanes (`VMAXPS` returns its second operand on ties).
+#[inline(always)]
+fn max_first(acc: __m256, cand: __m256) -> __m256 {
+    // SAFETY: AVX is present (entry point contract).
+    unsafe { _mm256_max_ps(cand, acc) }
+}
+
+/// `flags | isnan(a) | isnan(b)`.
+#[inline(always)]
+fn flag_nan2(flags: __m256, a: __m256, b: __m256) -> __m256 {
+    // SAFETY: AVX is present (entry point contract).
+    unsafe { _mm256_or_ps(flags, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b)) }
+}
+
+/// The 2×2 max of (even, odd) columns of two rows in window order, and NaN flags.
+#[inline(always)]
+fn pair_max4(
+    flags: __m256,
+    (e0, o0): (__m256, __m256),
+    (e1, o1): (__m256, __m256),
+) -> (__m256, __m256) {
+    let flags = flag_nan2(flag_nan2(flags, e0, o0), e1, o1);
+    (max_first(max_first(e0, o0), max_first(e1, o1)), flags)
+}
+
+/// Sixteen f16 2×2/s2 maxima: each row's 32 inputs widened through F16C in four loads,
+/// deinterleaved as `Avx2` does, reduced in f32 (exact: widening is, and the maximum is
+/// an input, which narrows back to its own bits).
+///
+/// # Safety
+/// `r0[0..32]` and `r1[0..32]` readable, `out[0..16]` writable; F16C and AVX2 present.
+#[inline(always)]
+unsafe fn pair_max16_f16(r0: *const f16, r1: *const f16, out: *mut f16) -> bool {
+    // SAFETY: forwarded from the caller; each load reads 8 of the 32 elements of a row.
+    unsafe {
+        let cols = |p: *const f16| {
+            let (a, b) = (widen_f16(p), widen_f16(p.add(8)));
+            (
+                _mm256_shuffle_ps::<0x88>(a, b),
+                _mm256_shuffle_ps::<0xDD>(a, b),
+            )
+        };
+        let (lo, flags) = pair_max4(_mm256_setzero_ps(), cols(r0), cols(r1));
+        let (hi, flags) = pair_max4(flags, cols(r0.add(16)), cols(r1.add(16)));
+        if _mm256_movemask_ps(flags) != 0 {
+            return false;
+        }
+        // Raw lanes hold outputs 0, 1, 4, 5 | 2, 3, 6, 7: narrowed, their 32-bit pairs
+        // go back in order with one in-lane shuffle.
+        let lo = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(lo);
+        let hi = _mm256_cvtps_ph::<_MM_FROUND_TO_NEAREST_INT>(hi);
+        let both = _mm256_shuffle_epi32::<0b11_01_10_00>(_mm256_set_m128i(hi, lo));
+        _mm256_storeu_si256(out as *mut __m256i, both);
+        true
+    }
+}
+
+/// Sixteen bf16 2×2/s2 maxima. A bf16 is the top half of an f32, so each 32-bit lane of
+/// a row's load holds an (even, odd) pair that a shift and a mask widen in place, in
+/// element order; the maxima are inputs, whose top halves are their own bits.
+///
+/// # Safety
+/// `r0[0..32]` and `r1[0..32]` readable, `out[0..16]` writable; AVX2 present.
+#[inline(always)]
+unsafe fn pair_max16_bf16(r0: *const bf16, r1: *const bf16, out: *mut bf16) -> bool {
+    // SAFETY: forwarded from the caller; each load reads 16 of the 32 elements of a row.
+    unsafe {
+        let cols = |p: *const bf16| {
+            let pairs = _mm256_loadu_si256(p as *const __m256i);
+            let top = _mm256_set1_epi32(0xffff_0000u32 as i32);
+            (
+                _mm256_castsi256_ps(_mm256_slli_epi32::<16>(pairs)),
+                _mm256_castsi256_ps(_mm256_and_si256(pairs, top)),
+            )
+        };
+        let (lo, flags) = pair_max4(_mm256_setzero_ps(), cols(r0), cols(r1));
+        let (hi, flags) = pair_max4(flags, cols(r0.add(16)), cols(r1.add(16)));
+        if _mm256_movemask_ps(flags) != 0 {
+            return false;
+        }
+        let lo = _mm256_srli_epi32::<16>(_mm256_castps_si256(lo));
+        let hi = _mm256_srli_epi32::<16>(_mm256_castps_si256(hi));
+        // Packing works within 128-bit halves: lo 0..4, hi 0..4 | lo 4..8, hi 4..8.
+        let packed = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(lo, hi));
+        _mm256_storeu_si256(out as *mut __m256i, packed);
+        true
+    }
+}
+
 macro_rules! half_lanes {
-    ($name:ident, $t:ty, $widen:ident, $narrow:ident) => {
+    ($name:ident, $t:ty, $widen:ident, $narrow:ident, $wide:ident) => {
         // SAFETY: instantiated only inside the half entry points, run after the dispatcher
         // saw AVX2 (and F16C for f16); memory methods touch exactly the documented
         // elements; everything else is the f32 AVX2 implementation.
@@ -203,9 +292,15 @@ macro_rules! half_lanes {
                 // SAFETY: forwarded from the caller.
                 unsafe { Avx2::acc_scale_lanes(acc, reciprocals, raw) }
             }
+            const PAIR_MAX_WIDE: usize = 16;
+            #[inline(always)]
+            unsafe fn pair_max_wide(r0: *const $t, r1: *const $t, out: *mut $t) -> bool {
+                // SAFETY: forwarded from the caller.
+                unsafe { $wide(r0, r1, out) }
+            }
         }
     };
 }
 
-half_lanes!(Avx2F16, f16, widen_f16, narrow_f16);
-half_lanes!(Avx2Bf16, bf16, widen_bf16, narrow_bf16);
+half_lanes!(Avx2F16, f16, widen_f16, narrow_f16, pair_max16_f16);
+half_lanes!(Avx2Bf16, bf16, widen_bf16, narrow_bf16, pair_max16_bf16);

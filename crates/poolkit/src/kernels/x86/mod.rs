@@ -1,13 +1,16 @@
-//! The x86_64 f32 lane types (SSE2, AVX2, AVX-512) and the `#[target_feature]` entry
-//! points that instantiate a kernel with them: the only place a SIMD type meets its ISA.
+//! The x86_64 lane types (f32 on SSE2, AVX2, AVX-512; f16, bf16, u8, i8 and u16 on AVX2)
+//! and the `#[target_feature]` entry points that instantiate a kernel with them: the only
+//! place a SIMD type meets its ISA.
 
 mod avx2;
 mod avx2_half;
+mod avx2_int;
 mod avx512;
 mod sse2;
 
 pub(crate) use avx2::Avx2;
 pub(crate) use avx2_half::{Avx2Bf16, Avx2F16};
+pub(crate) use avx2_int::{Avx2Int, IntMax};
 pub(crate) use avx512::Avx512;
 pub(crate) use sse2::Sse2;
 
@@ -58,6 +61,15 @@ pub(crate) unsafe fn run_avx2_f16<K: Kernel<f16>>(kernel: &K, range: Range<usize
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn run_avx2_bf16<K: Kernel<bf16>>(kernel: &K, range: Range<usize>) {
     kernel.run::<Avx2Bf16>(range)
+}
+
+/// Runs an integer `kernel` (u8, i8, u16) on `range` with the AVX2 integer lanes.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn run_avx2_int<T: IntMax, K: Kernel<T>>(kernel: &K, range: Range<usize>) {
+    kernel.run::<Avx2Int<T>>(range)
 }
 
 /// Orders the streaming (non-temporal) stores a thread made before it hands its part of
