@@ -292,6 +292,20 @@ unsafe impl<T: IntMax> Lanes for Avx2Int<T> {
         unsafe { S::<T>::sum_columns(acc, p, stride, len) }
     }
     #[inline(always)]
+    unsafe fn acc_load(p: *const f64) -> f64 {
+        // SAFETY: forwarded from the caller.
+        unsafe { S::<T>::acc_load(p) }
+    }
+    #[inline(always)]
+    fn acc_sum(acc: f64, more: f64) -> f64 {
+        S::<T>::acc_sum(acc, more)
+    }
+    #[inline(always)]
+    unsafe fn store_wide(p: *mut f64, v: T) {
+        // SAFETY: forwarded from the caller.
+        unsafe { S::<T>::store_wide(p, v) }
+    }
+    #[inline(always)]
     fn acc_mean(acc: f64, divisor: f64) -> T {
         S::<T>::acc_mean(acc, divisor)
     }
