@@ -115,7 +115,8 @@ pub use half::{bf16, f16};
 pub use indices::{IndexConvention, StorageOrder};
 pub use kernels::{fast_path, ExecOptions, Isa, Parallelism};
 pub use ops::{
-    max_pool_backward_from_indices, max_pool_with_indices, max_pool_with_indices_into,
+    max_pool_backward_from_indices, max_pool_backward_from_indices_into,
+    max_pool_backward_from_indices_into_with, max_pool_with_indices, max_pool_with_indices_into,
     max_roi_pool, max_roi_pool_backward, max_roi_pool_into, max_unpool, max_unpool_backward,
     max_unpool_into, pool, pool_backward, pool_backward_into, pool_backward_into_with,
     pool_backward_with, pool_into,

@@ -332,3 +332,341 @@ fn windows_that_tile_the_input_match_the_reference_with_ties_nan_and_signed_zero
         }
     }
 }
+
+// ---- 2×2/s2 windows that tile the plane (the VGG case): the SIMD rows, their scalar
+// tails and fallbacks, on every instruction set this CPU has.
+
+use poolkit::{max_pool_backward_from_indices_into_with, Isa};
+
+/// Input widths: 1, 3, 17 and 113 windows per row (tails after blocks of 8), and odd
+/// widths whose windows do not tile the row.
+const WIDTHS: [usize; 6] = [2, 6, 34, 226, 3, 17];
+
+/// Every instruction set this CPU has, with 1, 2 and 7 threads.
+fn every_exec() -> Vec<(Isa, usize, ExecOptions)> {
+    let mut all = Vec::new();
+    for isa in Isa::supported() {
+        for threads in [1, 2, 7] {
+            all.push((isa, threads, ExecOptions::new().isa(isa).threads(threads)));
+        }
+    }
+    all
+}
+
+/// Small integers (ties in most windows), with a NaN or two in some windows and -0.0; whole
+/// NaN-free stretches so that SIMD blocks run too.
+fn tie_heavy(len: usize, seed: usize) -> Vec<f32> {
+    (0..len)
+        .map(|i| match (i * 7919 + seed * 104_729) % 97 {
+            0 => f32::NAN,
+            1 | 2 => -0.0,
+            3 => 0.0,
+            k => (k % 4) as f32 - 1.0,
+        })
+        .collect()
+}
+
+/// Upstream gradients with -0.0, +0.0, fractions, NaN, infinities and subnormals whose
+/// quarter underflows (to -0.0 for the negative ones, as the reference gives).
+fn awkward_gradients(len: usize, seed: usize) -> Vec<f32> {
+    let tiny = f32::from_bits(1);
+    (0..len)
+        .map(|i| match (i * 31 + seed) % 13 {
+            0 => -0.0,
+            1 => 0.0,
+            2 => -tiny,
+            3 => tiny,
+            4 => -3.0 * tiny,
+            5 => f32::MIN_POSITIVE * -1.5,
+            6 => f32::INFINITY,
+            7 if i % 5 == 0 => f32::NAN,
+            k => (k as f32 - 6.5) * 0.375,
+        })
+        .collect()
+}
+
+fn same_bits(got: &[f32], want: &[f32]) -> bool {
+    got.len() == want.len()
+        && got
+            .iter()
+            .zip(want)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+}
+
+/// Channels-first shapes with 2×2 windows: 2-D (some tiling, some not) and 3-D with a
+/// depth-1 kernel.
+fn two_by_two_cases() -> Vec<(Vec<usize>, WindowSpec)> {
+    let mut cases = Vec::new();
+    for w in WIDTHS {
+        for h in [2, 4, 5] {
+            cases.push((vec![2, 3, h, w], WindowSpec::new(&[2, 2]).strides(&[2, 2])));
+        }
+    }
+    for w in [6, 34] {
+        let window = WindowSpec::new(&[1, 2, 2]).strides(&[1, 2, 2]);
+        cases.push((vec![1, 2, 3, 4, w], window));
+    }
+    cases
+}
+
+#[test]
+fn two_by_two_recompute_and_average_match_the_reference_on_every_isa_and_thread_count() {
+    for (shape, window) in two_by_two_cases() {
+        let len: usize = shape.iter().product();
+        let x = tie_heavy(len, shape[3] + shape.len());
+        let specs = [
+            PoolSpec::max(window.clone()),
+            PoolSpec::avg(window.clone()),
+            // Power-of-two divisors multiply exactly; 3 takes the scalar division.
+            PoolSpec::avg(window.clone()).divisor_override(Some(2)),
+            PoolSpec::avg(window.clone()).divisor_override(Some(8)),
+            PoolSpec::avg(window.clone()).divisor_override(Some(3)),
+        ];
+        for spec in specs {
+            let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+            let dy = awkward_gradients(plan.output_len(), len);
+            let xv = TensorView::new(&x, &shape).unwrap();
+            let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+            let mut want = vec![0f32; len];
+            reference::pool_backward(&plan, &xv, &dyv, &mut want);
+            for (isa, threads, exec) in every_exec() {
+                let mut got = vec![f32::NAN; len];
+                pool_backward_into_with(&plan, &xv, &dyv, &mut got, &exec).unwrap();
+                assert!(
+                    same_bits(&got, &want),
+                    "{isa} {threads} threads {shape:?} {spec:?}:\n fast {got:?}\n want {want:?}"
+                );
+            }
+            // The generic scalar rows for another element type.
+            let x64: Vec<f64> = x.iter().map(|&v| v.into()).collect();
+            let dy64: Vec<f64> = dy.iter().map(|&v| v.into()).collect();
+            let xv = TensorView::new(&x64, &shape).unwrap();
+            let dyv = TensorView::new(&dy64, plan.output_shape()).unwrap();
+            let mut want = vec![0f64; len];
+            reference::pool_backward(&plan, &xv, &dyv, &mut want);
+            let mut got = vec![f64::NAN; len];
+            pool_backward_into_with(&plan, &xv, &dyv, &mut got, &ExecOptions::new().threads(2))
+                .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "f64 {shape:?} {spec:?}");
+        }
+    }
+}
+
+#[test]
+fn max_ties_go_to_the_first_corner_and_nan_wins_in_every_block_position() {
+    // One row pair: a NaN-free block of 8 windows (the SIMD compares decide), a block
+    // with NaNs (redone by the scalar code), then a tail window. Every corner wins
+    // somewhere, by tie order or by a NaN.
+    let nan = f32::NAN;
+    let inf = f32::INFINITY;
+    let patterns: [[f32; 4]; 17] = [
+        [1.0, 1.0, 1.0, 1.0],
+        [0.0, 2.0, 2.0, 2.0],
+        [0.0, 1.0, 3.0, 3.0],
+        [0.0, 1.0, 2.0, 9.0],
+        [-0.0, 0.0, 0.0, -0.0],
+        [-inf, -inf, -inf, -inf],
+        [1.0, 0.0, 1.0, 1.0],
+        [0.0, 0.0, 1.0, 1.0],
+        [1.0, nan, 5.0, nan],
+        [5.0, 4.0, nan, 6.0],
+        [0.0, 0.0, 0.0, nan],
+        [nan, 1.0, 1.0, 1.0],
+        [1.0, 1.0, 1.0, 1.0],
+        [0.0, 3.0, 3.0, 3.0],
+        [0.0, 0.0, 2.0, 2.0],
+        [0.0, 0.0, 0.0, 1.0],
+        [2.0, 2.0, 3.0, 3.0],
+    ];
+    let w = 2 * patterns.len();
+    let mut x = vec![0f32; 2 * w];
+    for (k, p) in patterns.iter().enumerate() {
+        x[2 * k] = p[0];
+        x[2 * k + 1] = p[1];
+        x[w + 2 * k] = p[2];
+        x[w + 2 * k + 1] = p[3];
+    }
+    let shape = [1, 1, 2, w];
+    let plan = PoolPlan::new(
+        &PoolSpec::max(WindowSpec::new(&[2, 2]).strides(&[2, 2])),
+        &shape,
+        Layout::ChannelsFirst,
+    )
+    .unwrap();
+    let dy: Vec<f32> = (0..patterns.len()).map(|k| -(k as f32) - 0.5).collect();
+    let xv = TensorView::new(&x, &shape).unwrap();
+    let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+    let mut want = vec![0f32; x.len()];
+    reference::pool_backward(&plan, &xv, &dyv, &mut want);
+    let winners: Vec<usize> = (0..patterns.len())
+        .map(|k| {
+            [2 * k, 2 * k + 1, w + 2 * k, w + 2 * k + 1]
+                .iter()
+                .position(|&p| want[p] != 0.0)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(winners, [0, 1, 2, 3, 0, 0, 0, 2, 1, 2, 3, 0, 0, 1, 2, 3, 2]);
+    for (isa, threads, exec) in every_exec() {
+        let mut got = vec![f32::NAN; x.len()];
+        pool_backward_into_with(&plan, &xv, &dyv, &mut got, &exec).unwrap();
+        assert!(
+            same_bits(&got, &want),
+            "{isa} {threads}: {got:?} vs {want:?}"
+        );
+    }
+}
+
+/// The reference's answer (or error) for a gradient from indices.
+fn reference_from_indices(
+    plan: &PoolPlan,
+    dy: &TensorView<f32>,
+    idx: &[i64],
+    convention: IndexConvention,
+) -> Result<Vec<f32>, String> {
+    let iv = TensorView::new(idx, plan.output_shape()).unwrap();
+    let mut want = vec![0f32; plan.input_len()];
+    reference::max_pool_backward_from_indices(plan, dy, &iv, convention, &mut want)
+        .map(|()| want)
+        .map_err(|e| e.to_string())
+}
+
+/// Checks the allocating call and the `_into_with` call on every ISA and thread count
+/// against the reference; on an error, the buffer must be left as it was (NaN canaries).
+fn check_from_indices_everywhere(
+    plan: &PoolPlan,
+    dy: &TensorView<f32>,
+    idx: &[i64],
+    convention: IndexConvention,
+    what: &str,
+) {
+    let want = reference_from_indices(plan, dy, idx, convention);
+    let iv = TensorView::new(idx, plan.output_shape()).unwrap();
+    let alloc = max_pool_backward_from_indices(plan, dy, &iv, convention);
+    match (&want, &alloc) {
+        (Ok(w), Ok(g)) => assert!(same_bits(g.data(), w), "{what} alloc: {:?}", g.data()),
+        (Err(w), Err(g)) => assert_eq!(w, &g.to_string(), "{what} alloc"),
+        _ => panic!(
+            "{what} alloc: reference {want:?}, fast {:?}",
+            alloc.map(|_| ())
+        ),
+    }
+    for (isa, threads, exec) in every_exec() {
+        let mut got = vec![f32::NAN; plan.input_len()];
+        let result =
+            max_pool_backward_from_indices_into_with(plan, dy, &iv, convention, &mut got, &exec);
+        match (&want, result) {
+            (Ok(w), Ok(())) => {
+                assert!(
+                    same_bits(&got, w),
+                    "{what} {isa} {threads}: {got:?} vs {w:?}"
+                )
+            }
+            (Err(w), Err(g)) => {
+                assert_eq!(w, &g.to_string(), "{what} {isa} {threads}");
+                assert!(
+                    got.iter().all(|v| v.is_nan()),
+                    "{what} {isa} {threads}: an error must leave the buffer unwritten"
+                );
+            }
+            (w, g) => panic!("{what} {isa} {threads}: reference {w:?}, fast {g:?}"),
+        }
+    }
+}
+
+#[test]
+fn two_by_two_from_indices_matches_the_reference_on_every_isa_and_thread_count() {
+    for (shape, window) in two_by_two_cases() {
+        let plan = PoolPlan::new(&PoolSpec::max(window), &shape, Layout::ChannelsFirst).unwrap();
+        let x = tie_heavy(plan.input_len(), shape[3]);
+        let xv = TensorView::new(&x, &shape).unwrap();
+        let dy = awkward_gradients(plan.output_len(), 5);
+        let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+        let plane_in: usize = plan.input_spatial().iter().product();
+        let plane_out: usize = plan.output_spatial().iter().product();
+        let planes = plan.output_len() / plane_out.max(1);
+        for convention in [
+            IndexConvention::Torch,
+            IndexConvention::Onnx(StorageOrder::RowMajor),
+        ] {
+            let (_, idx) = max_pool_with_indices(&plan, &xv, convention).unwrap();
+            let idx = idx.data().to_vec();
+            check_from_indices_everywhere(&plan, &dyv, &idx, convention, "forward's indices");
+            if idx.is_empty() {
+                continue;
+            }
+            let base = |plane: usize| match convention {
+                IndexConvention::Torch => 0,
+                _ => (plane * plane_in) as i64,
+            };
+            // Out of its window but inside its plane, in the last plane: two windows send
+            // their gradients to the same input (scratch fallback for that tile only).
+            let last = planes - 1;
+            let mut moved = idx.clone();
+            moved[last * plane_out] = base(last) + plane_in as i64 - 1;
+            moved[last * plane_out + plane_out - 1] = base(last) + plane_in as i64 - 1;
+            check_from_indices_everywhere(&plan, &dyv, &moved, convention, "out of window");
+            // Out of its plane in the last plane: past the input for Torch (an error,
+            // nothing written), into the first plane for ONNX (the reference's answer).
+            let mut outside = idx.clone();
+            outside[plan.output_len() - 1] = match convention {
+                IndexConvention::Torch => plane_in as i64,
+                _ => 0,
+            };
+            check_from_indices_everywhere(&plan, &dyv, &outside, convention, "out of plane");
+            let mut negative = idx.clone();
+            negative[plan.output_len() / 2] = -1;
+            check_from_indices_everywhere(&plan, &dyv, &negative, convention, "negative");
+        }
+    }
+}
+
+#[test]
+fn large_two_by_two_gradients_with_streaming_stores_match_the_scalar_variant() {
+    // 64 MiB of f32 gradient: the SIMD rows stream it. The scalar variant (checked
+    // against the reference above) never streams. Offsets into a larger buffer move the
+    // gradient's alignment through 32-byte, 16-byte and unaligned starts.
+    let shape = [1, 4, 2048, 2050];
+    let len: usize = shape.iter().product();
+    let x = tie_heavy(len, 1);
+    let xv = TensorView::new(&x, &shape).unwrap();
+    let window = WindowSpec::new(&[2, 2]).strides(&[2, 2]);
+    let scalar = ExecOptions::new().isa(Isa::Scalar).threads(2);
+    let widest = ExecOptions::new().threads(2);
+    let mut buffer = vec![f32::NAN; len + 8];
+    for spec in [PoolSpec::max(window.clone()), PoolSpec::avg(window.clone())] {
+        let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+        let dy = awkward_gradients(plan.output_len(), 3);
+        let dyv = TensorView::new(&dy, plan.output_shape()).unwrap();
+        let mut want = vec![0f32; len];
+        pool_backward_into_with(&plan, &xv, &dyv, &mut want, &scalar).unwrap();
+        for offset in [0, 1, 4] {
+            let got = &mut buffer[offset..offset + len];
+            got.fill(f32::NAN);
+            pool_backward_into_with(&plan, &xv, &dyv, got, &widest).unwrap();
+            assert!(same_bits(got, &want), "{spec:?} offset {offset}");
+        }
+        if matches!(spec.reduction, poolkit::Reduction::Max) {
+            let (_, idx) = max_pool_with_indices(&plan, &xv, IndexConvention::Torch).unwrap();
+            for offset in [0, 1, 4] {
+                let got = &mut buffer[offset..offset + len];
+                got.fill(f32::NAN);
+                max_pool_backward_from_indices_into_with(
+                    &plan,
+                    &dyv,
+                    &idx.view(),
+                    IndexConvention::Torch,
+                    got,
+                    &widest,
+                )
+                .unwrap();
+                assert!(same_bits(got, &want), "from indices, offset {offset}");
+            }
+            let fresh =
+                max_pool_backward_from_indices(&plan, &dyv, &idx.view(), IndexConvention::Torch)
+                    .unwrap();
+            assert!(same_bits(fresh.data(), &want), "from indices, allocated");
+        }
+    }
+}

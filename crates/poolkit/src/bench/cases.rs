@@ -345,17 +345,20 @@ pub fn named_cases() -> Vec<BenchCase> {
         cases.push(c);
     }
     // Backward reads the small gradient and writes the large one: copy-bound.
-    let from_indices = Op::MaxBackwardFromIndices;
-    cases.push(case(
-        "vgg-2x2s2",
-        from_indices,
-        vgg,
-        Cf,
-        Some(&TWO_BY_TWO),
-        F32,
-        Alloc,
-        Copy,
-    ));
+    // From indices: as most users call it (a fresh gradient each time, whose page faults
+    // and zeroing count), and into a reused buffer (the kernel alone).
+    for call in [Alloc, Into] {
+        cases.push(case(
+            "vgg-2x2s2",
+            Op::MaxBackwardFromIndices,
+            vgg,
+            Cf,
+            Some(&TWO_BY_TWO),
+            F32,
+            call,
+            Copy,
+        ));
+    }
     for op in [Op::MaxBackwardRecompute, Op::AvgBackward] {
         cases.push(case(
             "vgg-2x2s2",

@@ -259,7 +259,7 @@ fn typed<T: Element>(
     let size = T::DTYPE.size_bytes();
     let runs = options.runs;
     let mut threads = options.threads;
-    let mut call = case.call;
+    let call = case.call;
     let (seconds, bytes, path) = match case.op {
         Op::Max | Op::Avg | Op::GlobalAvg | Op::GlobalMax => {
             let path = fast_path(&plan, &x, false).unwrap_or("reference");
@@ -308,24 +308,52 @@ fn typed<T: Element>(
             let grad = fill::<T>(out_len, 11);
             let grad = TensorView::new(&grad, plan.output_shape())?;
             let indices = indices.view();
-            call = Call::Alloc;
-            threads = 1;
-            crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)?;
-            let seconds = median_seconds(runs, || {
-                black_box(
-                    crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch).ok(),
-                );
-            });
+            let seconds = match case.call {
+                Call::Into => {
+                    let mut grad_in = vec![T::ZERO; in_len];
+                    crate::max_pool_backward_from_indices_into_with(
+                        &plan,
+                        &grad,
+                        &indices,
+                        torch,
+                        &mut grad_in,
+                        &exec,
+                    )?;
+                    median_seconds(runs, || {
+                        let _ = crate::max_pool_backward_from_indices_into_with(
+                            &plan,
+                            &grad,
+                            &indices,
+                            torch,
+                            &mut grad_in,
+                            &exec,
+                        );
+                        black_box(&grad_in);
+                    })
+                }
+                Call::Alloc => {
+                    // The plain public call, as users write it: its default threads.
+                    threads = ExecOptions::default()
+                        .resolve()?
+                        .threads_for(plan.batch() * plan.channels(), in_len + out_len);
+                    crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)?;
+                    median_seconds(runs, || {
+                        black_box(
+                            crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)
+                                .ok(),
+                        );
+                    })
+                }
+            };
             (seconds, out_len * (size + 8) + in_len * size, "library")
         }
         Op::MaxBackwardRecompute | Op::AvgBackward => {
             let grad = fill::<T>(out_len, 11);
             let grad = TensorView::new(&grad, plan.output_shape())?;
             let mut grad_in = vec![T::ZERO; in_len];
-            threads = 1;
-            crate::pool_backward_into(&plan, &x, &grad, &mut grad_in)?;
+            crate::pool_backward_into_with(&plan, &x, &grad, &mut grad_in, &exec)?;
             let seconds = median_seconds(runs, || {
-                let _ = crate::pool_backward_into(&plan, &x, &grad, &mut grad_in);
+                let _ = crate::pool_backward_into_with(&plan, &x, &grad, &mut grad_in, &exec);
                 black_box(&grad_in);
             });
             let reads_input = usize::from(case.op == Op::MaxBackwardRecompute);

@@ -15,6 +15,18 @@ pub(crate) fn output_buffer<T>(len: usize) -> Vec<T> {
     buffer
 }
 
+/// `len` zeros, the large ones on huge pages: for calls that may hand the buffer to code
+/// that reads it. Zeros come from `calloc` (fresh pages the kernel zeroes on first touch),
+/// so the advice still applies to a large buffer's pages.
+pub(crate) fn zeroed_output_buffer<T: crate::element::Element>(len: usize) -> Vec<T> {
+    let mut buffer = vec![T::ZERO; len];
+    let bytes = len * std::mem::size_of::<T>();
+    if bytes >= HUGE_PAGE_MIN_BYTES {
+        advise_huge_pages(buffer.as_mut_ptr() as *mut u8, bytes);
+    }
+    buffer
+}
+
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(start: *mut u8, bytes: usize) {
     const HUGE_PAGE: usize = 2 << 20;

@@ -10,13 +10,21 @@
 //! divisible by the kernel), each input receives exactly one contribution and is written
 //! directly, without scratch: still the same bits.
 //!
-//! Safe code only: tiles are disjoint `chunks_mut` of the gradient, one thread owning each.
+//! 2×2/s2 windows that tile a channels-first plane (the VGG case) run a pair of rows at a
+//! time; for f32 on AVX2 eight windows per block (`x86::backward`), bit for bit the values
+//! of the scalar code here. Gradients of 64 MiB or more are written with streaming stores.
+//!
+//! Tiles are disjoint `chunks_mut` of the gradient, one thread owning each; the only
+//! `unsafe` here views an f32-typed `T` slice as `[f32]` for the SIMD rows.
 
 use super::exec::Exec;
+use super::isa::Isa;
 use crate::element::Element;
 use crate::geometry::{AxisMode, PoolPlan, Reduction};
 use crate::indices::{IndexConvention, StorageOrder};
 use crate::tensor::{Layout, TensorView};
+use std::any::TypeId;
+use std::ops::Range;
 
 /// A plan flattened for the tiles: three spatial axes (leading unit axes for lower ranks),
 /// each output's in-bounds taps per axis, and each output's divisor.
@@ -80,6 +88,19 @@ impl Geometry {
         self.out_extent.iter().product()
     }
 
+    /// Windows of 2 × 2 (height × width; depth 1) that tile the plane: every pair of
+    /// input rows is one row of windows.
+    fn two_by_two(&self) -> bool {
+        let ([id, ih, iw], [od, oh, ow]) = (self.in_extent, self.out_extent);
+        self.tiles_exactly && id == od && ih == 2 * oh && iw == 2 * ow
+    }
+
+    /// The common divisor of every average window, if they share one.
+    fn common_divisor(&self) -> Option<f64> {
+        let first = *self.divisors.first()?;
+        self.divisors.iter().all(|&d| d == first).then_some(first)
+    }
+
     /// Calls `f(output index, input spatial offsets)` for every output in row-major order,
     /// the offsets in row-major window order.
     fn for_each_window(&self, mut f: impl FnMut(usize, &[usize])) {
@@ -131,20 +152,284 @@ pub(crate) fn pool_backward<T: Element>(
     let dy = grad_output.data();
     let threads = exec.threads_for(tiles, plan.input_len() + plan.output_len());
     let per_thread = tiles.div_ceil(threads);
+    let stream = streams::<T>(grad_input.len());
+    // Channels-first 2×2 planes: max, or average with one divisor for every window.
+    let rows_2x2 = match plan.reduction() {
+        _ if tile_channels != 1 || !geometry.two_by_two() => None,
+        Reduction::Max => Some(None),
+        Reduction::Avg { .. } => geometry.common_divisor().map(Some),
+        Reduction::Lp { .. } => None,
+    };
+    let iw = geometry.in_extent[2];
     let work = |first_tile: usize, dx: &mut [T]| {
         let mut scratch = Vec::new();
         for (k, dx_tile) in dx.chunks_mut(in_tile).enumerate() {
             let t = first_tile + k;
-            let tile = Tile {
-                x: &x[t * in_tile..(t + 1) * in_tile],
-                dy: &dy[t * out_tile..(t + 1) * out_tile],
-                channels: tile_channels,
-            };
-            tile.backward(plan.reduction(), &geometry, dx_tile, &mut scratch);
+            let x = &x[t * in_tile..(t + 1) * in_tile];
+            let dy = &dy[t * out_tile..(t + 1) * out_tile];
+            match rows_2x2 {
+                Some(None) => plane_2x2(Rows2x2::Max(x), dy, dx_tile, iw, exec, stream),
+                Some(Some(divisor)) => {
+                    plane_2x2(Rows2x2::Avg(divisor), dy, dx_tile, iw, exec, stream)
+                }
+                None => {
+                    let tile = Tile {
+                        x,
+                        dy,
+                        channels: tile_channels,
+                    };
+                    tile.backward(plan.reduction(), &geometry, dx_tile, &mut scratch);
+                }
+            }
         }
+        fence(stream);
     };
     split_chunks(grad_input, in_tile, per_thread, &work);
     true
+}
+
+/// Streaming stores for gradients too large for the caches (f32 SIMD rows only).
+fn streams<T: Element>(len: usize) -> bool {
+    len * std::mem::size_of::<T>() >= super::route::stream_min_bytes()
+}
+
+/// Orders a thread's streaming stores before it hands its tiles back.
+fn fence(stream: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if stream {
+        super::x86::store_fence();
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = stream;
+}
+
+/// What a row of 2×2/s2 windows computes.
+#[derive(Clone, Copy)]
+enum Rows2x2<'a, T> {
+    /// Max by recompute, from the tile's input.
+    Max(&'a [T]),
+    /// Average with this divisor for every window.
+    Avg(f64),
+    /// Max from the tile's corner codes (see [`corner_codes`]).
+    Codes(&'a [u8]),
+}
+
+/// One channels-first plane of 2×2/s2 windows that tile it (input width `iw`), a pair of
+/// rows at a time: the SIMD rows where they apply, the scalar windows after them.
+fn plane_2x2<T: Element>(
+    op: Rows2x2<'_, T>,
+    dy: &[T],
+    dx: &mut [T],
+    iw: usize,
+    exec: &Exec,
+    stream: bool,
+) {
+    let ow = iw / 2;
+    if ow == 0 {
+        return;
+    }
+    for (r, (rows, dy)) in dx
+        .chunks_exact_mut(2 * iw)
+        .zip(dy.chunks_exact(ow))
+        .enumerate()
+    {
+        let (d0, d1) = rows.split_at_mut(iw);
+        let done = simd_rows_2x2(op, r, dy, d0, d1, exec, stream);
+        match op {
+            Rows2x2::Max(x) => {
+                let (x0, x1) = x[2 * r * iw..(2 * r + 2) * iw].split_at(iw);
+                max_2x2_windows(x0, x1, dy, d0, d1, done..ow);
+            }
+            Rows2x2::Avg(divisor) => avg_2x2_windows(dy, d0, d1, divisor, done..ow),
+            Rows2x2::Codes(codes) => {
+                scatter_2x2_windows(&codes[r * ow..(r + 1) * ow], dy, d0, d1, done..ow)
+            }
+        }
+    }
+}
+
+/// True when the f32 AVX2 kernels may run: asked for (AVX2 or wider) and present.
+fn avx2(exec: &Exec) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        exec.isa == Isa::Avx2 || (exec.isa > Isa::Avx2 && Isa::Avx2.is_supported())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = exec;
+        false
+    }
+}
+
+/// `s` as `[f32]` when `T` is f32.
+fn as_f32<T: Element>(s: &[T]) -> Option<&[f32]> {
+    (TypeId::of::<T>() == TypeId::of::<f32>()).then(|| {
+        // SAFETY: `T` is f32 (same `TypeId`): the same memory, length and lifetime, read
+        // as the type it already is.
+        unsafe { std::slice::from_raw_parts(s.as_ptr() as *const f32, s.len()) }
+    })
+}
+
+/// `s` as `[f32]` when `T` is f32.
+fn as_f32_mut<T: Element>(s: &mut [T]) -> Option<&mut [f32]> {
+    (TypeId::of::<T>() == TypeId::of::<f32>()).then(|| {
+        // SAFETY: `T` is f32 (same `TypeId`): the same memory, length and exclusive
+        // borrow, written as the type it already is.
+        unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr() as *mut f32, s.len()) }
+    })
+}
+
+/// `1 / divisor` as f32 when the divisor is a power of two whose reciprocal is a normal
+/// f32: multiplying by it is then exact division (see `x86::backward::avg_2x2_rows`).
+fn power_of_two_reciprocal(divisor: f64) -> Option<f32> {
+    let exact = divisor >= 1.0 && divisor <= 2f64.powi(64) && divisor.fract() == 0.0;
+    (exact && (divisor as u128).is_power_of_two()).then(|| (1.0 / divisor) as f32)
+}
+
+/// Row pair `r`'s windows on the f32 AVX2 kernels; how many they covered (0 for other
+/// types and instruction sets).
+fn simd_rows_2x2<T: Element>(
+    op: Rows2x2<'_, T>,
+    r: usize,
+    dy: &[T],
+    d0: &mut [T],
+    d1: &mut [T],
+    exec: &Exec,
+    stream: bool,
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if avx2(exec) {
+        use super::x86::backward as simd;
+        let (Some(dy), Some(d0), Some(d1)) = (as_f32(dy), as_f32_mut(d0), as_f32_mut(d1)) else {
+            return 0;
+        };
+        let (iw, ow) = (d0.len(), dy.len());
+        // SAFETY: `avx2` saw AVX2 on this CPU.
+        return unsafe {
+            match op {
+                Rows2x2::Max(x) => {
+                    let Some(x) = as_f32(x) else { return 0 };
+                    let (x0, x1) = x[2 * r * iw..(2 * r + 2) * iw].split_at(iw);
+                    simd::max_2x2_rows(x0, x1, dy, d0, d1, stream)
+                }
+                Rows2x2::Avg(divisor) => match power_of_two_reciprocal(divisor) {
+                    Some(scale) => simd::avg_2x2_rows(dy, d0, d1, scale, stream),
+                    None => 0,
+                },
+                Rows2x2::Codes(codes) => {
+                    simd::scatter_2x2_rows(&codes[r * ow..(r + 1) * ow], dy, d0, d1, stream)
+                }
+            }
+        };
+    }
+    let _ = (op, r, dy, d0, d1, exec, stream);
+    0
+}
+
+/// Max pooling's gradient on windows `windows` of the 2×2/s2 row pair `x0`, `x1`: each
+/// window's `0.0 + dy` (the reference's accumulator turns -0.0 into 0.0) to its first NaN,
+/// else its first maximum in row-major window order; zeros to the other three inputs.
+pub(crate) fn max_2x2_windows<T: Element>(
+    x0: &[T],
+    x1: &[T],
+    dy: &[T],
+    d0: &mut [T],
+    d1: &mut [T],
+    windows: Range<usize>,
+) {
+    for w in windows {
+        let window = [x0[2 * w], x0[2 * w + 1], x1[2 * w], x1[2 * w + 1]];
+        let mut best = 0;
+        for k in 1..4 {
+            if window[best].is_nan() {
+                break;
+            }
+            if window[k].is_nan() || window[k] > window[best] {
+                best = k;
+            }
+        }
+        let mut out = [T::ZERO; 4];
+        out[best] = T::from_f64(0.0 + dy[w].to_f64());
+        put_window(d0, d1, w, out);
+    }
+}
+
+/// Average pooling's gradient on windows `windows` of a 2×2/s2 row pair: the reference's
+/// `0.0 + dy / divisor`, rounded once, to all four inputs.
+fn avg_2x2_windows<T: Element>(
+    dy: &[T],
+    d0: &mut [T],
+    d1: &mut [T],
+    divisor: f64,
+    windows: Range<usize>,
+) {
+    for w in windows {
+        let share = T::from_f64(0.0 + dy[w].to_f64() / divisor);
+        put_window(d0, d1, w, [share; 4]);
+    }
+}
+
+/// Max pooling's gradient from corner codes on windows `windows` of a row pair:
+/// `0.0 + dy` to the coded input, zeros to the others.
+fn scatter_2x2_windows<T: Element>(
+    codes: &[u8],
+    dy: &[T],
+    d0: &mut [T],
+    d1: &mut [T],
+    windows: Range<usize>,
+) {
+    for w in windows {
+        let mut out = [T::ZERO; 4];
+        out[usize::from(codes[w] & 3)] = T::from_f64(0.0 + dy[w].to_f64());
+        put_window(d0, d1, w, out);
+    }
+}
+
+/// Writes window `w`'s four inputs, row-major.
+#[inline(always)]
+fn put_window<T: Copy>(d0: &mut [T], d1: &mut [T], w: usize, out: [T; 4]) {
+    d0[2 * w] = out[0];
+    d0[2 * w + 1] = out[1];
+    d1[2 * w] = out[2];
+    d1[2 * w + 1] = out[3];
+}
+
+/// The corner codes of one row of 2×2/s2 windows from their flat indices: window `w`'s
+/// top-left input has index `first_corner + 2 w`; its code is 0 (top-left), 1, 2 or 3
+/// (bottom-right). Returns false when some index lies outside its own window (its code
+/// is then meaningless).
+#[inline(always)]
+pub(crate) fn corner_codes(idx: &[i64], first_corner: i64, iw: i64, codes: &mut [u8]) -> bool {
+    let mut outside = false;
+    for (w, (&i, code)) in idx.iter().zip(codes.iter_mut()).enumerate() {
+        let delta = i.wrapping_sub(first_corner.wrapping_add(2 * w as i64));
+        let top = delta as u64;
+        let bottom = delta.wrapping_sub(iw) as u64;
+        *code = if top < 2 {
+            top as u8
+        } else {
+            (bottom as u8) | 2
+        };
+        outside |= (top >= 2) & (bottom >= 2);
+    }
+    !outside
+}
+
+/// [`corner_codes`] on the widest instruction set available to `exec`.
+fn corner_codes_for(
+    exec: &Exec,
+    idx: &[i64],
+    first_corner: i64,
+    iw: i64,
+    codes: &mut [u8],
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if avx2(exec) {
+        // SAFETY: `avx2` saw AVX2 on this CPU.
+        return unsafe { super::x86::backward::corner_codes_avx2(idx, first_corner, iw, codes) };
+    }
+    let _ = exec;
+    corner_codes(idx, first_corner, iw, codes)
 }
 
 /// One tile's input, upstream gradient and channel count (channel innermost).
@@ -224,10 +509,6 @@ impl<T: Element> Tile<'_, T> {
         let [id, ih, iw] = g.in_extent;
         let [od, oh, ow] = g.out_extent;
         let (kd, kh, kw) = (id / od, ih / oh, iw / ow);
-        if (kd, kh, kw) == (1, 2, 2) && reduction == Reduction::Max {
-            self.max_2x2_plane(g, dx);
-            return;
-        }
         let mut o = 0;
         for d in 0..od {
             for h in 0..oh {
@@ -277,37 +558,6 @@ impl<T: Element> Tile<'_, T> {
         }
     }
 
-    /// 2×2/s2 max pooling's gradient, the VGG case, a pair of rows at a time.
-    fn max_2x2_plane(&self, g: &Geometry, dx: &mut [T]) {
-        let [_, ih, iw] = g.in_extent;
-        let ow = iw / 2;
-        for h in 0..ih / 2 {
-            let (x0, x1) = self.x[2 * h * iw..(2 * h + 2) * iw].split_at(iw);
-            let (d0, d1) = dx[2 * h * iw..(2 * h + 2) * iw].split_at_mut(iw);
-            let dy = &self.dy[h * ow..(h + 1) * ow];
-            for w in 0..ow {
-                let window = [x0[2 * w], x0[2 * w + 1], x1[2 * w], x1[2 * w + 1]];
-                // First NaN, else first maximum, in row-major window order.
-                let mut best = 0;
-                for k in 1..4 {
-                    if window[best].is_nan() {
-                        break;
-                    }
-                    if window[k].is_nan() || window[k] > window[best] {
-                        best = k;
-                    }
-                }
-                let mut out = [T::ZERO; 4];
-                // `0.0 + dy` as the reference's accumulator does.
-                out[best] = T::from_f64(0.0 + dy[w].to_f64());
-                d0[2 * w] = out[0];
-                d0[2 * w + 1] = out[1];
-                d1[2 * w] = out[2];
-                d1[2 * w + 1] = out[3];
-            }
-        }
-    }
-
     /// The window's first maximum (or first NaN) on channel `j`, as a spatial offset.
     #[inline]
     fn first_max(&self, offsets: &[usize], j: usize) -> usize {
@@ -328,9 +578,30 @@ impl<T: Element> Tile<'_, T> {
     }
 }
 
+/// How a tile's indices lie, from the check that precedes every write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lie {
+    /// Each index inside its own 2×2 window: the tile's corner codes are written.
+    InWindow,
+    /// Each index inside its own (n, c) plane.
+    InPlane,
+    /// Some index outside its plane: the call is left to the reference.
+    Outside,
+}
+
 /// Max-pool backward from the forward pass's indices on threaded tiles, or `false` (nothing
 /// written) when not covered: strided views, column-major ONNX indices, or any index that
 /// leaves its own (n, c) plane or the input — the reference then reports or handles it.
+///
+/// Two threaded passes: the first checks every index (and, for channels-first 2×2/s2
+/// windows that tile the plane, turns each into a 2-bit corner code); only when all lie in
+/// their planes does the second write. A tile whose indices all lie in their own windows
+/// gives each input at most one contribution, written directly from the codes; any other
+/// tile sums into an `f64` scratch in output order, as the reference does.
+///
+/// `fresh`: `grad_input` was just allocated, its pages untouched. The system zeroes each
+/// page on first touch, leaving it in the caches, so plain stores then beat streaming ones
+/// (which would add the write-back of those zeros).
 pub(crate) fn max_backward_from_indices<T: Element>(
     plan: &PoolPlan,
     grad_output: &TensorView<T>,
@@ -338,8 +609,12 @@ pub(crate) fn max_backward_from_indices<T: Element>(
     convention: IndexConvention,
     grad_input: &mut [T],
     exec: &Exec,
+    fresh: bool,
 ) -> bool {
     if !grad_output.is_contiguous() || !indices.is_contiguous() {
+        return false;
+    }
+    if matches!(convention, IndexConvention::Onnx(StorageOrder::ColumnMajor)) {
         return false;
     }
     let plane_in: usize = plan.input_spatial().iter().product();
@@ -349,50 +624,103 @@ pub(crate) fn max_backward_from_indices<T: Element>(
         Layout::ChannelsFirst => (1, batch * channels),
         Layout::ChannelsLast => (channels, batch),
     };
+    let in_tile = plane_in * tile_channels;
+    let out_tile = plane_out * tile_channels;
+    if tiles == 0 || in_tile == 0 {
+        return true;
+    }
     let plane_base = |n: usize, c: usize| -> i64 {
         match convention {
             IndexConvention::Torch => 0,
             _ => ((n * channels + c) * plane_in) as i64,
         }
     };
-    if matches!(convention, IndexConvention::Onnx(StorageOrder::ColumnMajor)) {
-        return false;
-    }
+    let geometry = Geometry::new(plan);
+    let two_by_two = tile_channels == 1 && geometry.two_by_two();
+    let iw = geometry.in_extent[2];
     let idx = indices.data();
-    // Every index must stay inside its own plane; else the reference decides.
-    let in_plane = |t: usize| {
-        (0..plane_out * tile_channels).all(|k| {
-            let (n, c) = tile_plane(plan.layout(), t, k, channels, tile_channels);
-            let local = idx[t * plane_out * tile_channels + k] - plane_base(n, c);
-            (0..plane_in as i64).contains(&local)
-        })
-    };
-    if !(0..tiles).all(in_plane) {
-        return false;
-    }
-    let in_tile = plane_in * tile_channels;
-    let out_tile = plane_out * tile_channels;
-    if tiles == 0 || in_tile == 0 {
-        return true;
-    }
     let dy = grad_output.data();
     let threads = exec.threads_for(tiles, plan.input_len() + plan.output_len());
     let per_thread = tiles.div_ceil(threads);
+
+    // Pass 1: where every index lies, and the corner codes of 2×2 tiles.
+    let code_len = if two_by_two { out_tile } else { 0 };
+    let mut codes = vec![0u8; tiles * code_len];
+    let mut lies = vec![Lie::InPlane; tiles];
+    let check = |first_tile: usize, lies: &mut [Lie], codes: &mut [u8]| {
+        for (k, lie) in lies.iter_mut().enumerate() {
+            let t = first_tile + k;
+            let idx = &idx[t * out_tile..(t + 1) * out_tile];
+            if two_by_two {
+                // One (n, c) plane: window row r starts at input row 2r.
+                let base = plane_base(t / channels, t % channels);
+                let ow = iw / 2;
+                let codes = &mut codes[k * code_len..(k + 1) * code_len];
+                let in_window = ow > 0
+                    && idx
+                        .chunks_exact(ow)
+                        .zip(codes.chunks_exact_mut(ow))
+                        .enumerate()
+                        .fold(true, |all, (r, (idx, codes))| {
+                            let first_corner = base + (2 * r * iw) as i64;
+                            corner_codes_for(exec, idx, first_corner, iw as i64, codes) & all
+                        });
+                if in_window {
+                    *lie = Lie::InWindow;
+                    continue;
+                }
+            }
+            let in_plane = idx.iter().enumerate().all(|(o, &i)| {
+                let (n, c) = tile_plane(plan.layout(), t, o, channels, tile_channels);
+                (0..plane_in as i64).contains(&(i - plane_base(n, c)))
+            });
+            *lie = if in_plane { Lie::InPlane } else { Lie::Outside };
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut rest = codes.as_mut_slice();
+        let mut chunks = lies.chunks_mut(per_thread).enumerate().map(|(i, lies)| {
+            let (mine, others) = std::mem::take(&mut rest).split_at_mut(lies.len() * code_len);
+            rest = others;
+            (i * per_thread, lies, mine)
+        });
+        let first = chunks.next();
+        for (t, lies, codes) in chunks {
+            scope.spawn(move || check(t, lies, codes));
+        }
+        if let Some((t, lies, codes)) = first {
+            check(t, lies, codes);
+        }
+    });
+    if lies.contains(&Lie::Outside) {
+        return false;
+    }
+
+    // Pass 2: write every tile.
+    let stream = !fresh && streams::<T>(grad_input.len());
     let work = |first_tile: usize, dx: &mut [T]| {
-        let mut scratch = vec![0.0f64; in_tile];
+        let mut scratch = Vec::new();
         for (k, dx_tile) in dx.chunks_mut(in_tile).enumerate() {
             let t = first_tile + k;
-            scratch.fill(0.0);
-            for o in 0..out_tile {
+            let dy = &dy[t * out_tile..(t + 1) * out_tile];
+            if lies[t] == Lie::InWindow {
+                let codes = Rows2x2::Codes(&codes[t * code_len..(t + 1) * code_len]);
+                plane_2x2(codes, dy, dx_tile, iw, exec, stream);
+                continue;
+            }
+            scratch.clear();
+            scratch.resize(in_tile, 0.0f64);
+            for (o, &g) in dy.iter().enumerate() {
                 let (n, c) = tile_plane(plan.layout(), t, o, channels, tile_channels);
                 let local = (idx[t * out_tile + o] - plane_base(n, c)) as usize;
                 let j = o % tile_channels;
-                scratch[local * tile_channels + j] += dy[t * out_tile + o].to_f64();
+                scratch[local * tile_channels + j] += g.to_f64();
             }
             for (d, &s) in dx_tile.iter_mut().zip(&scratch) {
                 *d = T::from_f64(s);
             }
         }
+        fence(stream);
     };
     split_chunks(grad_input, in_tile, per_thread, &work);
     true

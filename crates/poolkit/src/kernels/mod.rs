@@ -37,6 +37,9 @@
 //!   averages; chosen when visiting every tap would cost more): max values bit-exact;
 //!   averages exact while the partial sums fit f64's 53 bits, else within 2^-52 Σ|x|.
 //!   Argmax of large windows uses the direct path.
+//! - **backward, 2×2/s2 windows tiling a channels-first plane** (max by recompute, max
+//!   from indices, averages whose divisor is a power of two): AVX2 blocks of eight
+//!   windows, **bit-exact** against the reference's f64 scatter (see `backward`).
 //!
 //! "Bit-exact" for averages means every value equal bit for bit, except which NaN an
 //! average of NaNs returns: Rust leaves the payload of an addition of NaNs unspecified.
@@ -64,6 +67,8 @@ mod small;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
+pub(crate) use alloc::zeroed_output_buffer;
+pub(crate) use exec::Exec;
 pub use exec::{ExecOptions, Parallelism};
 pub use isa::Isa;
 pub use route::fast_path;

@@ -27,7 +27,7 @@ use std::any::TypeId;
 /// it, for tuning on another machine.
 const STREAM_MIN_BYTES: usize = 64 << 20;
 
-fn stream_min_bytes() -> usize {
+pub(crate) fn stream_min_bytes() -> usize {
     static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *MIN.get_or_init(|| {
         std::env::var("POOLKIT_STREAM_MIN_BYTES")

@@ -109,6 +109,93 @@ pub fn max_pool_backward_from_indices<T: Element>(
     indices: &TensorView<i64>,
     convention: IndexConvention,
 ) -> Result<Tensor<T>> {
+    from_indices_checks(plan, grad_output, indices)?;
+    result_fits::<T>("grad_input", plan.input_shape())?;
+    let mut dx = kernels::zeroed_output_buffer(plan.input_len());
+    let exec = ExecOptions::default().resolve()?;
+    from_indices(plan, grad_output, indices, convention, &mut dx, &exec, true)?;
+    Tensor::from_vec(dx, plan.input_shape())
+}
+
+/// [`max_pool_backward_from_indices`] into a caller's contiguous buffer of
+/// `plan.input_shape()`. Every element is written; on an error (an index outside the
+/// input) none is.
+pub fn max_pool_backward_from_indices_into<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+    grad_input: &mut [T],
+) -> Result<()> {
+    max_pool_backward_from_indices_into_with(
+        plan,
+        grad_output,
+        indices,
+        convention,
+        grad_input,
+        &ExecOptions::default(),
+    )
+}
+
+/// [`max_pool_backward_from_indices_into`] with explicit threads and instruction set. The
+/// result is the same bits for every choice.
+pub fn max_pool_backward_from_indices_into_with<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+    grad_input: &mut [T],
+    options: &ExecOptions,
+) -> Result<()> {
+    from_indices_checks(plan, grad_output, indices)?;
+    super::checks::buffer_len("grad_input", grad_input.len(), plan.input_shape())?;
+    let exec = options.resolve()?;
+    from_indices(
+        plan,
+        grad_output,
+        indices,
+        convention,
+        grad_input,
+        &exec,
+        false,
+    )
+}
+
+/// The fast path, else the reference; `fresh` as in `kernels::backward`.
+fn from_indices<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+    convention: IndexConvention,
+    grad_input: &mut [T],
+    exec: &kernels::Exec,
+    fresh: bool,
+) -> Result<()> {
+    if !kernels::backward::max_backward_from_indices(
+        plan,
+        grad_output,
+        indices,
+        convention,
+        grad_input,
+        exec,
+        fresh,
+    ) {
+        reference::max_pool_backward_from_indices(
+            plan,
+            grad_output,
+            indices,
+            convention,
+            grad_input,
+        )?;
+    }
+    Ok(())
+}
+
+fn from_indices_checks<T: Element>(
+    plan: &PoolPlan,
+    grad_output: &TensorView<T>,
+    indices: &TensorView<i64>,
+) -> Result<()> {
     if plan.reduction() != Reduction::Max {
         bail!(
             InvalidParameter,
@@ -117,21 +204,7 @@ pub fn max_pool_backward_from_indices<T: Element>(
         );
     }
     grad_output_shape(grad_output.shape(), plan.output_shape())?;
-    same_shape("indices", indices.shape(), plan.output_shape())?;
-    result_fits::<T>("grad_input", plan.input_shape())?;
-    let mut dx = vec![T::ZERO; plan.input_len()];
-    let exec = ExecOptions::default().resolve()?;
-    if !kernels::backward::max_backward_from_indices(
-        plan,
-        grad_output,
-        indices,
-        convention,
-        &mut dx,
-        &exec,
-    ) {
-        reference::max_pool_backward_from_indices(plan, grad_output, indices, convention, &mut dx)?;
-    }
-    Tensor::from_vec(dx, plan.input_shape())
+    same_shape("indices", indices.shape(), plan.output_shape())
 }
 
 /// The input gradient of max-unpooling: `dy` gathered through the indices.

@@ -10,8 +10,9 @@ mod roi;
 mod unpool;
 
 pub use backward::{
-    max_pool_backward_from_indices, max_roi_pool_backward, max_unpool_backward, pool_backward,
-    pool_backward_into, pool_backward_into_with, pool_backward_with,
+    max_pool_backward_from_indices, max_pool_backward_from_indices_into,
+    max_pool_backward_from_indices_into_with, max_roi_pool_backward, max_unpool_backward,
+    pool_backward, pool_backward_into, pool_backward_into_with, pool_backward_with,
 };
 pub use forward::{
     max_pool_with_indices, max_pool_with_indices_into, max_pool_with_indices_into_with, pool,

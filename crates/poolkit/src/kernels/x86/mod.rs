@@ -6,6 +6,7 @@ mod avx2;
 mod avx2_half;
 mod avx2_int;
 mod avx512;
+pub(crate) mod backward;
 mod sse2;
 
 pub(crate) use avx2::Avx2;
