@@ -48,7 +48,6 @@ enum Route {
 
 /// A plan and an input view, resolved for the kernels.
 struct Job<T> {
-    route: Route,
     kind: Kind,
     src: Src<T>,
     batch: usize,
@@ -67,7 +66,6 @@ struct Job<T> {
 impl<T> Job<T> {
     fn cast<U>(&self) -> Job<U> {
         Job {
-            route: self.route,
             kind: self.kind,
             src: Src(self.src.0 as *const U),
             batch: self.batch,
@@ -80,6 +78,28 @@ impl<T> Job<T> {
             output_len: self.output_len,
             convention: self.convention,
             layout: self.layout,
+        }
+    }
+}
+
+impl<T: Element> Job<T> {
+    /// The kernel family that runs this job (tiny automatic calls aside).
+    fn route(&self) -> Route {
+        let lines = &self.lines;
+        match self.layout {
+            Layout::ChannelsFirst if lines.iter().all(Line::is_whole) => Route::Global,
+            Layout::ChannelsFirst if self.convention.is_none() && prefers_sliding(lines) => {
+                Route::Sliding
+            }
+            Layout::ChannelsFirst
+                if self.convention.is_none()
+                    && lines[0] == Line::UNIT
+                    && Framed::<T>::suits(&lines[1], &lines[2]) =>
+            {
+                Route::Framed
+            }
+            Layout::ChannelsFirst => Route::ChannelsFirst,
+            Layout::ChannelsLast => Route::ChannelsLast,
         }
     }
 }
@@ -142,21 +162,7 @@ fn job_for<T: Element>(
         // A width-1 axis is read at offset 0 only; give it the unit stride kernels assume.
         spatial_strides[2] = 1;
     }
-    let route = match layout {
-        Layout::ChannelsFirst if lines.iter().all(Line::is_whole) => Route::Global,
-        Layout::ChannelsFirst if convention.is_none() && prefers_sliding(&lines) => Route::Sliding,
-        Layout::ChannelsFirst
-            if convention.is_none()
-                && lines[0] == Line::UNIT
-                && Framed::<T>::suits(&lines[1], &lines[2]) =>
-        {
-            Route::Framed
-        }
-        Layout::ChannelsFirst => Route::ChannelsFirst,
-        Layout::ChannelsLast => Route::ChannelsLast,
-    };
     Some(Job {
-        route,
         kind,
         src: Src(input.data().as_ptr().wrapping_add(input.offset())),
         batch,
@@ -195,7 +201,7 @@ pub fn fast_path<T: Element>(
     with_indices: bool,
 ) -> Option<&'static str> {
     let convention = with_indices.then_some(IndexConvention::Torch);
-    job_for(plan, input, convention).map(|job| match job.route {
+    job_for(plan, input, convention).map(|job| match job.route() {
         Route::Global => "global",
         Route::Sliding => "sliding",
         Route::Framed => "framed",
@@ -332,7 +338,7 @@ fn run_job<T: Element, R: Runner<T>>(
         batch: job.batch,
         elements,
     };
-    match job.route {
+    match job.route() {
         Route::Global => runner.execute(&GlobalChannelsFirst {
             src: job.src,
             batch_stride: job.batch_stride,

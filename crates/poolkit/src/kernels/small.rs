@@ -28,11 +28,93 @@ pub(crate) struct Small<T> {
 impl<T: Element> Small<T> {
     /// Writes every output (and index), exactly as the reference would.
     pub fn run(&self) {
+        if self.indices.is_none() && self.is_plain_pair() {
+            self.run_pair();
+            return;
+        }
         let dense = self.lines.iter().all(|l| l.interior() == (0, l.output));
         if dense && self.indices.is_none() {
             self.run_dense();
         } else {
             self.run_general();
+        }
+    }
+
+    /// True for 2×2/s2 windows, all inside the input, over unit-stride rows of a
+    /// channels-first 1- or 2-D view (the seed's grid): the case [`Small::run_pair`] serves.
+    fn is_plain_pair(&self) -> bool {
+        let [ld, lh, lw] = self.lines;
+        let pair = |l: &Line| {
+            l.kernel == 2
+                && l.stride == 2
+                && l.dilation == 1
+                && l.pad_begin == 0
+                && 2 * l.output <= l.input
+        };
+        !self.channels_last && ld == Line::UNIT && pair(&lh) && pair(&lw) && self.strides[2] == 1
+    }
+
+    /// 2×2/s2 windows, all inside the input: the four taps in window order, no loops over
+    /// the window.
+    fn run_pair(&self) {
+        let [_, lh, lw] = self.lines;
+        let row_stride = self.strides[1];
+        let divisor = match self.kind {
+            Kind::Avg(Mean::Override(d)) => d,
+            _ => 4.0,
+        };
+        let mut out = self.out.0;
+        for n in 0..self.batch {
+            for c in 0..self.channels {
+                let plane = self.src.0.wrapping_offset(
+                    n as isize * self.batch_stride + c as isize * self.channel_stride,
+                );
+                for oh in 0..lh.output {
+                    let top = plane.wrapping_offset(2 * oh as isize * row_stride);
+                    let bottom = top.wrapping_offset(row_stride);
+                    for ow in 0..lw.output {
+                        // SAFETY: dense windows: rows 2oh, 2oh+1 and columns 2ow, 2ow+1 lie
+                        // inside the input, which the view guarantees readable; outputs
+                        // are written once each, in order, `out` advancing through them.
+                        unsafe {
+                            let window = [
+                                *top.add(2 * ow),
+                                *top.add(2 * ow + 1),
+                                *bottom.add(2 * ow),
+                                *bottom.add(2 * ow + 1),
+                            ];
+                            let value = match self.kind {
+                                Kind::Max if !window.iter().any(|v| v.is_nan()) => {
+                                    // No NaN: the first maximum, without branches.
+                                    let [a, b, c, d] = window;
+                                    let ab = if b > a { b } else { a };
+                                    let abc = if c > ab { c } else { ab };
+                                    if d > abc {
+                                        d
+                                    } else {
+                                        abc
+                                    }
+                                }
+                                Kind::Max => {
+                                    let mut best = window[0];
+                                    for &v in &window[1..] {
+                                        if takes_over(best, v) {
+                                            best = v;
+                                        }
+                                    }
+                                    best
+                                }
+                                Kind::Avg(_) => {
+                                    let sum = window.iter().fold(-0.0f64, |s, v| s + v.to_f64());
+                                    T::from_mean(sum, divisor)
+                                }
+                            };
+                            out.write(value);
+                            out = out.add(1);
+                        }
+                    }
+                }
+            }
         }
     }
 
