@@ -6,7 +6,7 @@
 //! Chosen over [`super::channels_first`] for padded windows such as the ResNet stem's
 //! 3×3/s2/p1 max and Inception's 3×3/s1/p1 average, whose 56- and 28-wide rows would
 //! otherwise spend as long in their scalar borders as in their interiors. A task is a run
-//! of output rows of one plane; its frames live in a ring (row `h` in slot `h mod slots`),
+//! of output rows of one plane; its frames live in a ring (row `h` in slot `h mod slots`, a power of two),
 //! so a row shared by neighbouring windows is copied once.
 //!
 //! Frames hold `LOWEST` beyond the row for max (it never replaces a value, and a window
@@ -57,7 +57,7 @@ impl<T: Element> Framed<T> {
     pub fn suits(h: &Line, w: &Line) -> bool {
         let (lo, hi) = w.interior();
         let border = lo > 0 || hi < w.output;
-        let slots = (h.kernel - 1) * h.dilation + 1 + h.stride;
+        let slots = ring_slots(h);
         (w.stride == 1 || w.stride == 2)
             && h.kernel <= MAX_ROWS
             && h.kernel * w.kernel <= 64
@@ -69,6 +69,12 @@ impl<T: Element> Framed<T> {
     fn blocks(&self) -> usize {
         self.h.output.div_ceil(self.rows_per_task)
     }
+}
+
+/// Frames a ring holds: one window's rows and one stride's, rounded up to a power of two
+/// so that a row finds its slot without a division.
+fn ring_slots(h: &Line) -> usize {
+    ((h.kernel - 1) * h.dilation + 1 + h.stride).next_power_of_two()
 }
 
 /// Elements of one frame: every tap of every output, plus the extra register a
@@ -257,7 +263,8 @@ unsafe fn load_tap<L: Lanes, const S2: bool>(p: *const L::T) -> L::V {
 }
 
 impl<T: Element> Framed<T> {
-    /// Runs tasks `range` with frames `F` and a W kernel of `KW` taps (0: any).
+    /// Runs tasks `range` with frames `F` and a W kernel of `KW` taps (0: any); rows of
+    /// three window rows and three taps get unrolled row loops.
     #[inline(always)]
     fn rows<L: Lanes<T = T>, F: Frames<L>, const S2: bool, const KW: usize>(
         &self,
@@ -305,7 +312,19 @@ impl<T: Element> Framed<T> {
                     }
                     match self.kind {
                         Kind::Max => {
-                            self.max_row::<L, S2, KW>(ring.base().cast::<T>(), frame_rows, out)
+                            if KW == 3 && frame_rows.len() == 3 {
+                                self.max_row::<L, S2, KW, 3>(
+                                    ring.base().cast::<T>(),
+                                    frame_rows,
+                                    out,
+                                )
+                            } else {
+                                self.max_row::<L, S2, KW, 0>(
+                                    ring.base().cast::<T>(),
+                                    frame_rows,
+                                    out,
+                                )
+                            }
                         }
                         Kind::Avg(mean) => {
                             let recips = match mean {
@@ -314,7 +333,23 @@ impl<T: Element> Framed<T> {
                                 }
                                 Mean::Override(_) => None,
                             };
-                            self.avg_row::<L, F, S2, KW>(ring.base(), frame_rows, recips, mean, out)
+                            if KW == 3 && frame_rows.len() == 3 {
+                                self.avg_row::<L, F, S2, KW, 3>(
+                                    ring.base(),
+                                    frame_rows,
+                                    recips,
+                                    mean,
+                                    out,
+                                )
+                            } else {
+                                self.avg_row::<L, F, S2, KW, 0>(
+                                    ring.base(),
+                                    frame_rows,
+                                    recips,
+                                    mean,
+                                    out,
+                                )
+                            }
                         }
                     }
                 }
@@ -322,18 +357,33 @@ impl<T: Element> Framed<T> {
         }
     }
 
-    /// The blocks of a row: `LANES` outputs at a time, the last overlapping its
-    /// predecessor (the same values written twice).
+    /// The blocks of a row, `LANES` outputs each, handed out two at a time (two
+    /// independent dependency chains keep the adders busy) and a last one alone; the last
+    /// block may overlap its predecessor (the same values written twice).
     #[inline(always)]
-    fn blocks_of(&self, lanes: usize, mut block: impl FnMut(usize)) {
+    fn blocks_of(
+        &self,
+        lanes: usize,
+        mut two: impl FnMut([usize; 2]),
+        mut one: impl FnMut([usize; 1]),
+    ) {
         let end = self.w.output;
+        let next = |ow: usize| (ow + lanes != end).then(|| (ow + lanes).min(end - lanes));
         let mut ow = 0;
         loop {
-            block(ow);
-            if ow + lanes == end {
-                break;
+            match next(ow) {
+                None => {
+                    one([ow]);
+                    return;
+                }
+                Some(second) => {
+                    two([ow, second]);
+                    match next(second) {
+                        None => return,
+                        Some(third) => ow = third,
+                    }
+                }
             }
-            ow = (ow + lanes).min(end - lanes);
         }
     }
 
@@ -343,44 +393,81 @@ impl<T: Element> Framed<T> {
     /// The frames at `base + rows[i]` hold every tap of the row's outputs (with the extra
     /// register a deinterleaving load reads); `out` starts the output row.
     #[inline(always)]
-    unsafe fn max_row<L: Lanes<T = T>, const S2: bool, const KW: usize>(
+    unsafe fn max_row<L: Lanes<T = T>, const S2: bool, const KW: usize, const NR: usize>(
         &self,
         base: *const T,
         rows: &[isize],
         out: *mut T,
+    ) {
+        // SAFETY (both closures): forwarded from the caller.
+        self.blocks_of(
+            L::LANES,
+            |starts| unsafe { self.max_blocks::<L, S2, KW, NR, 2>(base, rows, out, starts) },
+            |starts| unsafe { self.max_blocks::<L, S2, KW, NR, 1>(base, rows, out, starts) },
+        );
+    }
+
+    /// `N` blocks of a max row, their taps in window order.
+    ///
+    /// # Safety
+    /// As [`Framed::max_row`], for blocks at `starts`.
+    #[inline(always)]
+    unsafe fn max_blocks<
+        L: Lanes<T = T>,
+        const S2: bool,
+        const KW: usize,
+        const NR: usize,
+        const N: usize,
+    >(
+        &self,
+        base: *const T,
+        rows: &[isize],
+        out: *mut T,
+        starts: [usize; N],
     ) {
         let (kw, dw, sw) = (
             if KW > 0 { KW } else { self.w.kernel },
             self.w.dilation,
             self.w.stride,
         );
-        self.blocks_of(L::LANES, |ow| {
-            // SAFETY: forwarded from the caller.
-            unsafe {
-                let at = ow * sw;
-                let first = base.offset(rows[0]).add(at);
-                let mut acc = load_tap::<L, S2>(first);
-                for t in 1..kw {
-                    acc = L::max_first(acc, load_tap::<L, S2>(first.add(t * dw)));
+        // A known number of rows (`NR > 0`) unrolls the row loop.
+        let rows = if NR > 0 { &rows[..NR] } else { rows };
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            let first = base.offset(rows[0]);
+            let mut acc = starts.map(|ow| load_tap::<L, S2>(first.add(ow * sw)));
+            for t in 1..kw {
+                for (a, &ow) in acc.iter_mut().zip(&starts) {
+                    *a = L::max_first(*a, load_tap::<L, S2>(first.add(ow * sw + t * dw)));
                 }
-                for &row in &rows[1..] {
-                    let p = base.offset(row).add(at);
-                    for t in 0..kw {
-                        acc = L::max_first(acc, load_tap::<L, S2>(p.add(t * dw)));
+            }
+            for &row in &rows[1..] {
+                let p = base.offset(row);
+                for t in 0..kw {
+                    for (a, &ow) in acc.iter_mut().zip(&starts) {
+                        *a = L::max_first(*a, load_tap::<L, S2>(p.add(ow * sw + t * dw)));
                     }
                 }
-                let v = if S2 { L::unraw(acc) } else { acc };
+            }
+            for (a, &ow) in acc.iter().zip(&starts) {
+                let v = if S2 { L::unraw(*a) } else { *a };
                 put::<L>(out.add(ow), v, self.stream);
             }
-        });
+        }
     }
 
-    /// An average row from frames of `E` (f64 only for unit strides).
+    /// An average row from frames of `F` (f64 only for unit strides).
     ///
     /// # Safety
     /// As [`Framed::max_row`]; `recips` (counted means) holds one reciprocal per output.
     #[inline(always)]
-    unsafe fn avg_row<L: Lanes<T = T>, F: Frames<L>, const S2: bool, const KW: usize>(
+    unsafe fn avg_row<
+        L: Lanes<T = T>,
+        F: Frames<L>,
+        const S2: bool,
+        const KW: usize,
+        const NR: usize,
+    >(
         &self,
         base: *const F::E,
         rows: &[isize],
@@ -388,31 +475,67 @@ impl<T: Element> Framed<T> {
         mean: Mean,
         out: *mut T,
     ) {
+        // SAFETY (both closures): forwarded from the caller.
+        self.blocks_of(
+            L::LANES,
+            |starts| unsafe {
+                self.avg_blocks::<L, F, S2, KW, NR, 2>(base, rows, recips, mean, out, starts)
+            },
+            |starts| unsafe {
+                self.avg_blocks::<L, F, S2, KW, NR, 1>(base, rows, recips, mean, out, starts)
+            },
+        );
+    }
+
+    /// `N` blocks of an average row, each lane's sum in window order.
+    ///
+    /// # Safety
+    /// As [`Framed::avg_row`], for blocks at `starts`.
+    #[inline(always)]
+    unsafe fn avg_blocks<
+        L: Lanes<T = T>,
+        F: Frames<L>,
+        const S2: bool,
+        const KW: usize,
+        const NR: usize,
+        const N: usize,
+    >(
+        &self,
+        base: *const F::E,
+        rows: &[isize],
+        recips: Option<*const f64>,
+        mean: Mean,
+        out: *mut T,
+        starts: [usize; N],
+    ) {
         let (kw, dw, sw) = (
             if KW > 0 { KW } else { self.w.kernel },
             self.w.dilation,
             self.w.stride,
         );
-        self.blocks_of(L::LANES, |ow| {
-            // SAFETY: forwarded from the caller.
-            unsafe {
-                let at = ow * sw;
-                let mut acc = L::acc_zero();
-                for &row in rows {
-                    let p = base.offset(row).add(at);
-                    for t in 0..kw {
-                        acc = F::add_tap::<S2>(acc, p.add(t * dw));
+        // A known number of rows (`NR > 0`) unrolls the row loop.
+        let rows = if NR > 0 { &rows[..NR] } else { rows };
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            let mut acc = [L::acc_zero(); N];
+            for &row in rows {
+                let p = base.offset(row);
+                for t in 0..kw {
+                    for (a, &ow) in acc.iter_mut().zip(&starts) {
+                        *a = F::add_tap::<S2>(*a, p.add(ow * sw + t * dw));
                     }
                 }
+            }
+            for (a, &ow) in acc.iter().zip(&starts) {
                 let v = match (recips, mean) {
-                    (Some(r), _) => L::acc_scale_lanes(acc, r.add(ow), S2),
-                    (None, Mean::Override(d)) => L::acc_mean(acc, d),
+                    (Some(r), _) => L::acc_scale_lanes(*a, r.add(ow), S2),
+                    (None, Mean::Override(d)) => L::acc_mean(*a, d),
                     (None, Mean::Count { .. }) => unreachable!("counted means have reciprocals"),
                 };
                 let v = if S2 { L::unraw(v) } else { v };
                 put::<L>(out.add(ow), v, self.stream);
             }
-        });
+        }
     }
 
     /// A max row whose frames hold a NaN, with the reference's rule: the first NaN wins,
@@ -445,7 +568,7 @@ impl<T: Element> Framed<T> {
     }
 }
 
-/// A thread's ring of padded row frames (row `h` in slot `h mod slots`), each with
+/// A thread's ring of padded row frames (row `h` in slot `h mod slots`, a power of two), each with
 /// whether it holds a NaN, and the divisor reciprocals of counted averages.
 struct Ring<E> {
     buffer: Vec<E>,
@@ -469,7 +592,7 @@ impl<E: Copy> Ring<E> {
     ) -> Self {
         let (h, w) = (job.h, job.w);
         let width = frame_width(&w, lanes);
-        let slots = (h.kernel - 1) * h.dilation + 1 + h.stride;
+        let slots = ring_slots(&h);
         let counts: Vec<f64> = match job.kind {
             Kind::Avg(Mean::Count { include_pad }) => (0..w.output)
                 .map(|o| w.count(o, include_pad) as f64)
@@ -509,7 +632,8 @@ impl<E: Copy> Ring<E> {
         row: *const L::T,
         kind: Kind,
     ) -> (isize, bool) {
-        let slot = h as usize % self.slots;
+        // A power of two: no division per row.
+        let slot = h as usize & (self.slots - 1);
         let start = slot * self.width;
         if self.tags[slot] != Some((plane, h)) {
             let dst = self.buffer[start + self.pad_begin..start + self.pad_begin + self.copy]
