@@ -30,6 +30,14 @@
 //! - **channels-first window** (1/2/3-D, any kernel, padding, dilation, ceil mode;
 //!   strides 1 and 2 vectorised along W, 2×2/s2 specialised; short rows with borders run
 //!   through padded row copies so their borders are vectorised too).
+//! - **framed, channels-first** (1-D and 2-D windows without indices whose rows have a
+//!   border, such as the ResNet stem's 3×3/s2/p1 and Inception's 3×3/s1/p1, W stride 1
+//!   or 2): each input row is copied once into a padded frame (`LOWEST` or `-0.0`
+//!   beyond the row; widened to f64 for unit-stride averages), checked for NaN once, and
+//!   every output, borders included, runs through vector blocks in window order; the
+//!   same exactness as the channels-first window.
+//! - **tiny calls** (automatic parallelism, a few thousand taps, such as the seed's 6×6
+//!   grid): plain loops on the calling thread, with a loop of its own for 2×2/s2.
 //! - **channels-last window** (vectorised along C; global channels-last too).
 //! - **global, channels-first** (max: one read-only sweep per plane; averages: `LANES`
 //!   planes side by side, one per lane, through in-register transposes).
