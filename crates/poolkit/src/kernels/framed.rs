@@ -114,6 +114,16 @@ impl<T: Element> Kernel<T> for Framed<T> {
             self.fallback.run::<L>(first_row(range.start)..end);
             return;
         }
+        // Unoptimised builds keep every inlined variant's locals in one frame: they get the
+        // four general variants only, which keeps that frame within a thread's stack.
+        #[cfg(debug_assertions)]
+        match (self.kind, self.w.stride) {
+            (Kind::Max, 1) => self.rows::<L, Narrow, false, 0>(range),
+            (Kind::Max, _) => self.rows::<L, Narrow, true, 0>(range),
+            (Kind::Avg(_), 1) => self.rows::<L, Wide, false, 0>(range),
+            (Kind::Avg(_), _) => self.rows::<L, Narrow, true, 0>(range),
+        }
+        #[cfg(not(debug_assertions))]
         match (self.kind, self.w.stride, self.w.kernel) {
             (Kind::Max, 1, 2) => self.rows::<L, Narrow, false, 2>(range),
             (Kind::Max, 1, 3) => self.rows::<L, Narrow, false, 3>(range),
@@ -171,33 +181,29 @@ impl<L: Lanes> Frames<L> for Narrow {
     #[inline(always)]
     unsafe fn fill(src: *const L::T, dst: *mut L::T, len: usize, kind: Kind) -> bool {
         let lanes = L::LANES;
-        let mut nan = L::none();
-        // SAFETY: the caller guarantees both ranges; blocks stay inside them (the last
-        // overlaps its predecessor rather than run past the end).
+        // SAFETY: the caller guarantees both ranges; the scan's blocks stay inside `src`
+        // (the last overlaps its predecessor rather than run past the end).
         unsafe {
-            if len < lanes {
-                let mut seen = false;
-                for i in 0..len {
-                    let v = *src.add(i);
-                    seen |= v.is_nan();
-                    dst.add(i).write(v);
-                }
-                return seen && kind == Kind::Max;
+            // A bit copy: narrow lanes compute in f32, and a round trip would quiet a
+            // signalling NaN that the redo must return as it is.
+            std::ptr::copy_nonoverlapping(src, dst, len);
+            if kind != Kind::Max {
+                return false;
             }
+            if len < lanes {
+                return (0..len).any(|i| (*src.add(i)).is_nan());
+            }
+            let mut nan = L::none();
             let mut i = 0;
             loop {
-                let v = L::load(src.add(i));
-                if kind == Kind::Max {
-                    nan = L::flag_nan(nan, v);
-                }
-                L::store(dst.add(i), v);
+                nan = L::flag_nan(nan, L::load(src.add(i)));
                 if i + lanes == len {
                     break;
                 }
                 i = (i + lanes).min(len - lanes);
             }
+            L::any(nan)
         }
-        L::any(nan)
     }
 
     #[inline(always)]
@@ -312,7 +318,7 @@ impl<T: Element> Framed<T> {
                     }
                     match self.kind {
                         Kind::Max => {
-                            if KW == 3 && frame_rows.len() == 3 {
+                            if KW == 3 && frame_rows.len() == 3 && cfg!(not(debug_assertions)) {
                                 self.max_row::<L, S2, KW, 3>(
                                     ring.base().cast::<T>(),
                                     frame_rows,
@@ -333,7 +339,7 @@ impl<T: Element> Framed<T> {
                                 }
                                 Mean::Override(_) => None,
                             };
-                            if KW == 3 && frame_rows.len() == 3 {
+                            if KW == 3 && frame_rows.len() == 3 && cfg!(not(debug_assertions)) {
                                 self.avg_row::<L, F, S2, KW, 3>(
                                     ring.base(),
                                     frame_rows,
