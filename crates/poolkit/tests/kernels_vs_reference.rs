@@ -368,6 +368,76 @@ fn global_pooling_both_layouts() {
     }
 }
 
+/// Channels-last global pooling splits channels into chunks (many channels, or a batch
+/// too small for the threads) and folds positions four at a time: channel counts around
+/// the chunk and register sizes, position counts around four, ragged last chunks.
+#[test]
+fn global_channels_last_chunks() {
+    for (spec, name) in [
+        (PoolSpec::global_max(), "global max"),
+        (PoolSpec::global_avg(), "global avg"),
+        (
+            PoolSpec::global_avg().divisor_override(Some(3)),
+            "global avg /3",
+        ),
+    ] {
+        for (n, c, spatial) in [
+            (1, 200, vec![3, 5]),
+            (1, 136, vec![2, 2]),
+            (2, 2100, vec![3, 3]),
+            (3, 64, vec![7, 7]),
+            (1, 17, vec![1, 6]),
+            (2, 72, vec![2, 1, 3]),
+        ] {
+            let layout = Layout::ChannelsLast;
+            let shape = layout.full_shape(n, c, &spatial);
+            let len = shape.iter().product();
+            let what = format!("{name} {shape:?} channels-last");
+            check(&spec, &shape, layout, &values(len, 40), Avg::Exact, &what);
+            // One NaN: only its chunk is redone.
+            let mut one = values(len, 41);
+            one[len / 2] = f32::from_bits(0x7fc0_1234);
+            check(
+                &spec,
+                &shape,
+                layout,
+                &one,
+                Avg::Exact,
+                &format!("{what} one NaN"),
+            );
+        }
+    }
+    // A view whose positions are not contiguous (every other W position) and whose
+    // channels sit in a wider row.
+    let (n, h, w, c, row) = (2, 3, 9, 70, 80);
+    let data = values(n * h * w * row, 42);
+    let strides = [(h * w * row) as isize, (w * row) as isize, row as isize, 1];
+    let shape = [n, h, (w + 1) / 2, c];
+    let strides = [strides[0], strides[1], 2 * strides[2], 1];
+    let x = TensorView::with_strides(&data, &shape, &strides, 0).unwrap();
+    for (spec, name) in [
+        (PoolSpec::global_max(), "global max"),
+        (PoolSpec::global_avg(), "global avg"),
+    ] {
+        let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsLast).unwrap();
+        assert_eq!(fast_path(&plan, &x, false), Some("global-channels-last"));
+        let mut want = vec![0f32; plan.output_len()];
+        reference::pool_forward(&plan, &x, &mut want, None);
+        for isa in isas() {
+            for threads in [1, 2, 7] {
+                let mut got = vec![CANARY; plan.output_len()];
+                let options = ExecOptions::new().isa(isa).threads(threads);
+                pool_into_with(&plan, &x, &mut got, &options).unwrap();
+                let avg = (spec.reduction != poolkit::Reduction::Max).then_some(Avg::Close);
+                assert!(
+                    got.iter().zip(&want).all(|(&g, &w)| same(g, w, avg)),
+                    "{name} strided view, {isa}, {threads} threads"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn large_windows_take_the_sliding_path() {
     let cases = [
@@ -815,6 +885,24 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
     assert_eq!(
         route(PoolSpec::global_avg(), &[1, 2, 7, 7], cf, false),
         Some("global")
+    );
+    assert_eq!(
+        route(
+            PoolSpec::global_max(),
+            &[1, 7, 7, 2],
+            Layout::ChannelsLast,
+            false
+        ),
+        Some("global-channels-last")
+    );
+    assert_eq!(
+        route(
+            PoolSpec::global_max(),
+            &[1, 7, 7, 2],
+            Layout::ChannelsLast,
+            true
+        ),
+        Some("channels-last")
     );
     let stem = window(&[3, 3], &[2, 2]).padding(Padding::symmetric(&[1, 1]));
     assert_eq!(

@@ -162,13 +162,11 @@ unsafe fn run_max<L: Lanes>(p: *const L::T, len: usize, found: &mut Largest<L::T
                 b = L::max_first(b, y);
                 i += 2 * lanes;
             }
-            let m = L::max_first(a, b);
-            let mut spill = [L::T::ZERO; 16];
-            L::spill(m, &mut spill);
-            for &v in &spill[..lanes] {
-                if v > found.value {
-                    found.value = v;
-                }
+            // Without a NaN the order of the lanes cannot change the value (a zero
+            // maximum is redone), so the register is folded by halves.
+            let m = L::max_lane(L::max_first(a, b));
+            if m > found.value {
+                found.value = m;
             }
             found.nan |= L::any(nan);
         }

@@ -60,6 +60,20 @@ pub(crate) unsafe trait Lanes: Copy + 'static {
     /// Writes the lanes to `out[0..LANES]` (`out` has room for 16).
     fn spill(v: Self::V, out: &mut [Self::T; 16]);
 
+    /// The largest lane of `v`, which holds no NaN (of equal zeros, either sign: callers
+    /// redo a zero maximum with the exact rule).
+    #[inline(always)]
+    fn max_lane(v: Self::V) -> Self::T {
+        let mut spill = [Self::T::ZERO; 16];
+        Self::spill(v, &mut spill);
+        let mut best = spill[0];
+        for &x in &spill[1..Self::LANES] {
+            if x > best {
+                best = x;
+            }
+        }
+        best
+    }
     /// `cand > acc ? cand : acc`, lane by lane.
     fn max_first(acc: Self::V, cand: Self::V) -> Self::V;
     /// `cand > acc`, lane by lane (false when either is NaN).

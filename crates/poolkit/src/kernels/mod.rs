@@ -65,6 +65,7 @@ mod exec;
 mod framed;
 mod geom;
 mod global;
+mod global_last;
 mod isa;
 mod lanes;
 mod padded;

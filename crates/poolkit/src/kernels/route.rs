@@ -12,6 +12,7 @@ use super::exec::Exec;
 use super::framed::Framed;
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
 use super::global::GlobalChannelsFirst;
+use super::global_last::{self, GlobalChannelsLast};
 use super::run::{NarrowRunner, Runner, ScalarRunner, SimdRunner};
 use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
 use super::small::{self, Small};
@@ -40,6 +41,7 @@ pub(crate) fn stream_min_bytes() -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     Global,
+    GlobalChannelsLast,
     Sliding,
     Framed,
     ChannelsFirst,
@@ -99,6 +101,11 @@ impl<T: Element> Job<T> {
                 Route::Framed
             }
             Layout::ChannelsFirst => Route::ChannelsFirst,
+            Layout::ChannelsLast
+                if self.convention.is_none() && lines.iter().all(Line::is_whole) =>
+            {
+                Route::GlobalChannelsLast
+            }
             Layout::ChannelsLast => Route::ChannelsLast,
         }
     }
@@ -193,8 +200,9 @@ fn prefers_sliding(lines: &[Line; 3]) -> bool {
     hk * wk >= 16.0 && direct > 2.0 * sliding
 }
 
-/// The fast path `plan` takes on `input` (`"global"`, `"sliding"`, `"channels-first"`,
-/// `"channels-last"`), or `None` where the reference runs; `with_indices` for argmax calls.
+/// The fast path `plan` takes on `input` (`"global"`, `"global-channels-last"`,
+/// `"sliding"`, `"framed"`, `"channels-first"`, `"channels-last"`), or `None` where the
+/// reference runs; `with_indices` for argmax calls.
 pub fn fast_path<T: Element>(
     plan: &PoolPlan,
     input: &TensorView<T>,
@@ -203,6 +211,7 @@ pub fn fast_path<T: Element>(
     let convention = with_indices.then_some(IndexConvention::Torch);
     job_for(plan, input, convention).map(|job| match job.route() {
         Route::Global => "global",
+        Route::GlobalChannelsLast => "global-channels-last",
         Route::Sliding => "sliding",
         Route::Framed => "framed",
         Route::ChannelsFirst => "channels-first",
@@ -229,6 +238,27 @@ pub(crate) fn pool_forward<T: Element>(
         }
         None => false,
     }
+}
+
+/// Into how many pieces each of `units` independent units of work splits so that
+/// `threads` threads get about four tasks each: 1 when the units alone are enough.
+fn pieces_per_unit(units: usize, threads: usize) -> usize {
+    let wanted_tasks = 4 * threads;
+    if units >= wanted_tasks {
+        1
+    } else {
+        wanted_tasks.div_ceil(units.max(1))
+    }
+}
+
+/// Channels per task of a channels-last kernel over `units` output rows: all of them,
+/// unless rows are too few to keep `threads` busy (then multiples of 64).
+fn channel_chunk(channels: usize, units: usize, threads: usize) -> usize {
+    let chunk = match pieces_per_unit(units, threads) {
+        1 => channels,
+        pieces => channels.div_ceil(pieces).next_multiple_of(64).max(64),
+    };
+    chunk.min(channels).max(1)
 }
 
 /// Runs a resolved job into `out` (and `indices`), every element of which it writes.
@@ -354,14 +384,22 @@ fn run_job<T: Element, R: Runner<T>>(
             elements,
         }),
         Route::ChannelsFirst => runner.execute(&channels_first()),
+        Route::GlobalChannelsLast => runner.execute(&GlobalChannelsLast {
+            src: job.src,
+            batch_stride: job.batch_stride,
+            spatial_strides: job.strides,
+            extents: job.lines.map(|l| l.input),
+            channels: job.channels,
+            chunk: channel_chunk(job.channels, job.batch, runner.exec().threads)
+                .min(global_last::MAX_CHUNK),
+            kind: job.kind,
+            out,
+            batch: job.batch,
+            elements,
+        }),
         Route::Framed => {
-            let planes = job.batch * job.channels;
-            let wanted_tasks = 4 * runner.exec().threads;
-            let rows_per_task = if planes >= wanted_tasks {
-                lh.output
-            } else {
-                lh.output.div_ceil(wanted_tasks.div_ceil(planes)).max(1)
-            };
+            let pieces = pieces_per_unit(job.batch * job.channels, runner.exec().threads);
+            let rows_per_task = lh.output.div_ceil(pieces).max(1);
             runner.execute(&Framed {
                 src: job.src,
                 batch_stride: job.batch_stride,
@@ -381,20 +419,13 @@ fn run_job<T: Element, R: Runner<T>>(
         }
         Route::ChannelsLast => {
             let rows = job.batch * ld.output * lh.output;
-            let wanted_tasks = 4 * runner.exec().threads;
-            let chunk = if rows >= wanted_tasks {
-                job.channels
-            } else {
-                let pieces = wanted_tasks.div_ceil(rows);
-                job.channels.div_ceil(pieces).next_multiple_of(64).max(64)
-            };
             runner.execute(&ChannelsLast {
                 src: job.src,
                 batch_stride: job.batch_stride,
                 spatial_strides: job.strides,
                 lines: job.lines,
                 channels: job.channels,
-                chunk: chunk.min(job.channels).max(1),
+                chunk: channel_chunk(job.channels, rows, runner.exec().threads),
                 kind: job.kind,
                 out,
                 indices,

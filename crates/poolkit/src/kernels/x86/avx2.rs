@@ -79,6 +79,15 @@ unsafe impl Lanes for Avx2 {
         unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) }
     }
     #[inline(always)]
+    fn max_lane(v: __m256) -> f32 {
+        // SAFETY: AVX2 is present (trait contract). Halving twice, then the last pair.
+        unsafe {
+            let m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+            let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+            _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps::<0b01>(m, m)))
+        }
+    }
+    #[inline(always)]
     fn max_first(acc: __m256, cand: __m256) -> __m256 {
         // SAFETY: AVX2 is present (trait contract). VMAXPS returns its second operand on
         // ties and NaN, so the earlier value is kept.

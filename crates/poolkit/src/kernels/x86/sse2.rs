@@ -72,6 +72,14 @@ unsafe impl Lanes for Sse2 {
         unsafe { _mm_storeu_ps(out.as_mut_ptr(), v) }
     }
     #[inline(always)]
+    fn max_lane(v: __m128) -> f32 {
+        // SAFETY: SSE2 is present (trait contract). The high pair, then the last two.
+        unsafe {
+            let m = _mm_max_ps(v, _mm_movehl_ps(v, v));
+            _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps::<0b01>(m, m)))
+        }
+    }
+    #[inline(always)]
     fn max_first(acc: __m128, cand: __m128) -> __m128 {
         // SAFETY: SSE2 is present (trait contract). MAXPS returns its second operand on
         // ties and NaN, so the earlier value is kept.
