@@ -42,30 +42,13 @@ impl<T: Element> GlobalChannelsLast<T> {
         self.channels.div_ceil(self.chunk)
     }
 
-    /// Calls `visit` with the start of each position of batch item `n`, in row-major
-    /// order, up to four at a time (fewer only at the end).
-    #[inline(always)]
-    fn positions(&self, n: usize, mut visit: impl FnMut(&[*const T])) {
-        let [d, h, w] = self.extents;
-        let [sd, sh, sw] = self.spatial_strides;
-        let base = self.src.0.wrapping_offset(n as isize * self.batch_stride);
-        let mut group = [base; 4];
-        let mut len = 0;
-        for pd in 0..d {
-            for ph in 0..h {
-                let row = base.wrapping_offset(pd as isize * sd + ph as isize * sh);
-                for pw in 0..w {
-                    group[len] = row.wrapping_offset(pw as isize * sw);
-                    len += 1;
-                    if len == 4 {
-                        visit(&group);
-                        len = 0;
-                    }
-                }
-            }
-        }
-        if len > 0 {
-            visit(&group[..len]);
+    /// The positions of batch item `n`, in row-major order.
+    fn positions(&self, n: usize) -> Positions<T> {
+        Positions {
+            base: self.src.0.wrapping_offset(n as isize * self.batch_stride),
+            extents: self.extents,
+            strides: self.spatial_strides,
+            at: [0; 3],
         }
     }
 
@@ -121,16 +104,22 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
                     Kind::Avg(_) => {
                         let sums = &mut sums[..blocks];
                         sums.fill(L::acc_zero());
-                        self.positions(n, |group| {
+                        let mut positions = self.positions(n);
+                        let mut group = [self.src.0; 4];
+                        loop {
+                            let len = positions.next_group(&mut group);
+                            if len == 0 {
+                                break;
+                            }
                             for (b, sum) in sums.iter_mut().enumerate() {
                                 let c = start(b);
                                 let mut acc = *sum;
-                                for p in group {
+                                for p in &group[..len] {
                                     acc = L::acc_add(acc, L::load(p.add(c)));
                                 }
                                 *sum = acc;
                             }
-                        });
+                        }
                         let divisor = self.divisor();
                         for (b, sum) in sums.iter().enumerate() {
                             L::store(out.add(start(b)), L::acc_mean(*sum, divisor));
@@ -139,15 +128,21 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
                     Kind::Max => {
                         best.clear();
                         let mut nan = L::none();
-                        self.positions(n, |group| {
-                            let mut rest = group;
+                        let mut positions = self.positions(n);
+                        let mut group = [self.src.0; 4];
+                        loop {
+                            let len = positions.next_group(&mut group);
+                            if len == 0 {
+                                break;
+                            }
+                            let mut rest = &group[..len];
                             if best.is_empty() {
                                 for b in 0..blocks {
                                     let v = L::load(group[0].add(start(b)));
                                     nan = L::flag_nan(nan, v);
                                     best.push(v);
                                 }
-                                rest = &group[1..];
+                                rest = &group[1..len];
                             }
                             for (b, m) in best.iter_mut().enumerate() {
                                 let c = start(b);
@@ -159,7 +154,7 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
                                 }
                                 *m = acc;
                             }
-                        });
+                        }
                         if L::any(nan) {
                             for c in lo..hi {
                                 self.put_exact(n, c, out);
@@ -184,8 +179,14 @@ impl<T: Element> GlobalChannelsLast<T> {
         let mut sum = -0.0f64;
         let mut best = T::LOWEST;
         let mut seen = false;
-        self.positions(n, |group| {
-            for p in group {
+        let mut positions = self.positions(n);
+        let mut group = [self.src.0; 4];
+        loop {
+            let len = positions.next_group(&mut group);
+            if len == 0 {
+                break;
+            }
+            for p in &group[..len] {
                 // SAFETY: `p` is an in-bounds position and `c < C`.
                 let v = unsafe { *p.add(c) };
                 match self.kind {
@@ -198,12 +199,50 @@ impl<T: Element> GlobalChannelsLast<T> {
                     }
                 }
             }
-        });
+        }
         let value = match self.kind {
             Kind::Avg(_) => T::from_mean(sum, self.divisor()),
             Kind::Max => best,
         };
         // SAFETY: `out[c]` is this task's output.
         unsafe { out.add(c).write(value) };
+    }
+}
+
+/// Walks the positions of one batch item in row-major order (D, H, W), handing out their
+/// starts up to four at a time.
+struct Positions<T> {
+    base: *const T,
+    extents: [usize; 3],
+    strides: [isize; 3],
+    /// The next position's D, H, W.
+    at: [usize; 3],
+}
+
+impl<T> Positions<T> {
+    /// Fills `group` with the next positions' starts and returns how many (4, fewer only
+    /// at the end, 0 when none are left).
+    #[inline(always)]
+    fn next_group(&mut self, group: &mut [*const T; 4]) -> usize {
+        let [d, h, w] = self.extents;
+        let [sd, sh, sw] = self.strides;
+        let mut len = 0;
+        while len < 4 && self.at[0] < d {
+            let [pd, ph, pw] = self.at;
+            group[len] = self
+                .base
+                .wrapping_offset(pd as isize * sd + ph as isize * sh + pw as isize * sw);
+            len += 1;
+            self.at[2] += 1;
+            if self.at[2] == w {
+                self.at[2] = 0;
+                self.at[1] += 1;
+                if self.at[1] == h {
+                    self.at[1] = 0;
+                    self.at[0] += 1;
+                }
+            }
+        }
+        len
     }
 }
