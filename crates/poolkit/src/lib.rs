@@ -93,6 +93,7 @@
 //! tensor, whatever the memory layout.
 
 pub mod bench;
+mod dims;
 mod element;
 mod error;
 pub mod geometry;

@@ -4,6 +4,7 @@
 //! transposed, sliced or reversed inputs are pooled in place, without a copy. Outputs are
 //! always contiguous in the layout of the plan that made them.
 
+use crate::dims::Dims;
 use crate::error::{bail, checked_product, Result};
 
 /// Where the channel axis sits in a tensor.
@@ -72,8 +73,8 @@ pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
 #[derive(Debug, Clone)]
 pub struct TensorView<'a, T> {
     data: &'a [T],
-    shape: Vec<usize>,
-    strides: Vec<isize>,
+    shape: Dims<usize>,
+    strides: Dims<isize>,
     offset: usize,
 }
 
@@ -92,8 +93,8 @@ impl<'a, T> TensorView<'a, T> {
         }
         Ok(TensorView {
             data,
-            shape: shape.to_vec(),
-            strides: contiguous_strides(shape),
+            shape: Dims::from_slice(shape),
+            strides: Dims::contiguous(shape),
             offset: 0,
         })
     }
@@ -143,8 +144,8 @@ impl<'a, T> TensorView<'a, T> {
         }
         Ok(TensorView {
             data,
-            shape: shape.to_vec(),
-            strides: strides.to_vec(),
+            shape: Dims::from_slice(shape),
+            strides: Dims::from_slice(strides),
             offset,
         })
     }
@@ -176,16 +177,16 @@ impl<'a, T> TensorView<'a, T> {
             && self
                 .shape
                 .iter()
-                .zip(&self.strides)
-                .zip(contiguous_strides(&self.shape))
-                .all(|((&d, &s), c)| d <= 1 || s == c)
+                .zip(self.strides.iter())
+                .zip(Dims::contiguous(&self.shape).iter())
+                .all(|((&d, &s), &c)| d <= 1 || s == c)
     }
 
     /// The slice position of the element at multi-index `idx` (unchecked rank).
     #[inline]
     pub fn position(&self, idx: &[usize]) -> usize {
         let mut pos = self.offset as isize;
-        for (&i, &s) in idx.iter().zip(&self.strides) {
+        for (&i, &s) in idx.iter().zip(self.strides.iter()) {
             pos += i as isize * s;
         }
         pos as usize
@@ -204,7 +205,7 @@ impl<T: Copy> TensorView<'_, T> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tensor<T> {
     data: Vec<T>,
-    shape: Vec<usize>,
+    shape: Dims<usize>,
 }
 
 impl<T> Tensor<T> {
@@ -222,7 +223,7 @@ impl<T> Tensor<T> {
         }
         Ok(Tensor {
             data,
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
         })
     }
 
@@ -251,7 +252,7 @@ impl<T> Tensor<T> {
         TensorView {
             data: &self.data,
             shape: self.shape.clone(),
-            strides: contiguous_strides(&self.shape),
+            strides: Dims::contiguous(&self.shape),
             offset: 0,
         }
     }

@@ -412,7 +412,7 @@ fn global_channels_last_chunks() {
     let (n, h, w, c, row) = (2, 3, 9, 70, 80);
     let data = values(n * h * w * row, 42);
     let strides = [(h * w * row) as isize, (w * row) as isize, row as isize, 1];
-    let shape = [n, h, (w + 1) / 2, c];
+    let shape = [n, h, w.div_ceil(2), c];
     let strides = [strides[0], strides[1], 2 * strides[2], 1];
     let x = TensorView::with_strides(&data, &shape, &strides, 0).unwrap();
     for (spec, name) in [

@@ -393,6 +393,18 @@ impl<T: Element> Framed<T> {
         }
     }
 
+    /// The W kernel's taps, dilation and stride, and the window's frame rows: constants
+    /// where `KW` and `NR` fix them (a known row count unrolls the row loop).
+    #[inline(always)]
+    fn window<'r, const KW: usize, const NR: usize>(
+        &self,
+        rows: &'r [isize],
+    ) -> ([usize; 3], &'r [isize]) {
+        let kw = if KW > 0 { KW } else { self.w.kernel };
+        let rows = if NR > 0 { &rows[..NR] } else { rows };
+        ([kw, self.w.dilation, self.w.stride], rows)
+    }
+
     /// A max row from frames of `T`.
     ///
     /// # Safety
@@ -431,13 +443,7 @@ impl<T: Element> Framed<T> {
         out: *mut T,
         starts: [usize; N],
     ) {
-        let (kw, dw, sw) = (
-            if KW > 0 { KW } else { self.w.kernel },
-            self.w.dilation,
-            self.w.stride,
-        );
-        // A known number of rows (`NR > 0`) unrolls the row loop.
-        let rows = if NR > 0 { &rows[..NR] } else { rows };
+        let ([kw, dw, sw], rows) = self.window::<KW, NR>(rows);
         // SAFETY: forwarded from the caller.
         unsafe {
             let first = base.offset(rows[0]);
@@ -514,13 +520,7 @@ impl<T: Element> Framed<T> {
         out: *mut T,
         starts: [usize; N],
     ) {
-        let (kw, dw, sw) = (
-            if KW > 0 { KW } else { self.w.kernel },
-            self.w.dilation,
-            self.w.stride,
-        );
-        // A known number of rows (`NR > 0`) unrolls the row loop.
-        let rows = if NR > 0 { &rows[..NR] } else { rows };
+        let ([kw, dw, sw], rows) = self.window::<KW, NR>(rows);
         // SAFETY: forwarded from the caller.
         unsafe {
             let mut acc = [L::acc_zero(); N];
