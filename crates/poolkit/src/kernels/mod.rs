@@ -38,7 +38,9 @@
 //!   same exactness as the channels-first window.
 //! - **tiny calls** (automatic parallelism, a few thousand taps, such as the seed's 6×6
 //!   grid): plain loops on the calling thread, with a loop of its own for 2×2/s2.
-//! - **channels-last window** (vectorised along C; global channels-last too).
+//! - **channels-last window** (vectorised along C; global pooling with indices too).
+//! - **global, channels-last** (no indices): each batch item read once in memory order,
+//!   four positions folded into per-channel running results at a time, window order kept.
 //! - **global, channels-first** (max: one read-only sweep per plane; averages: `LANES`
 //!   planes side by side, one per lane, through in-register transposes).
 //! - **large windows, channels-first** (sliding max per dilation phase, prefix sums for
