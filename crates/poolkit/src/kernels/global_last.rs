@@ -105,12 +105,7 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
                         let sums = &mut sums[..blocks];
                         sums.fill(L::acc_zero());
                         let mut positions = self.positions(n);
-                        let mut group = [self.src.0; 4];
-                        loop {
-                            let len = positions.next_group(&mut group);
-                            if len == 0 {
-                                break;
-                            }
+                        while let Some((group, len)) = positions.next_group() {
                             for (b, sum) in sums.iter_mut().enumerate() {
                                 let c = start(b);
                                 let mut acc = *sum;
@@ -129,12 +124,7 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
                         best.clear();
                         let mut nan = L::none();
                         let mut positions = self.positions(n);
-                        let mut group = [self.src.0; 4];
-                        loop {
-                            let len = positions.next_group(&mut group);
-                            if len == 0 {
-                                break;
-                            }
+                        while let Some((group, len)) = positions.next_group() {
                             let mut rest = &group[..len];
                             if best.is_empty() {
                                 for b in 0..blocks {
@@ -180,12 +170,7 @@ impl<T: Element> GlobalChannelsLast<T> {
         let mut best = T::LOWEST;
         let mut seen = false;
         let mut positions = self.positions(n);
-        let mut group = [self.src.0; 4];
-        loop {
-            let len = positions.next_group(&mut group);
-            if len == 0 {
-                break;
-            }
+        while let Some((group, len)) = positions.next_group() {
             for p in &group[..len] {
                 // SAFETY: `p` is an in-bounds position and `c < C`.
                 let v = unsafe { *p.add(c) };
@@ -220,12 +205,13 @@ struct Positions<T> {
 }
 
 impl<T> Positions<T> {
-    /// Fills `group` with the next positions' starts and returns how many (4, fewer only
-    /// at the end, 0 when none are left).
+    /// The next positions' starts and how many there are (4, fewer only at the end), or
+    /// `None` when none are left.
     #[inline(always)]
-    fn next_group(&mut self, group: &mut [*const T; 4]) -> usize {
+    fn next_group(&mut self) -> Option<([*const T; 4], usize)> {
         let [d, h, w] = self.extents;
         let [sd, sh, sw] = self.strides;
+        let mut group = [self.base; 4];
         let mut len = 0;
         while len < 4 && self.at[0] < d {
             let [pd, ph, pw] = self.at;
@@ -243,6 +229,6 @@ impl<T> Positions<T> {
                 }
             }
         }
-        len
+        (len > 0).then_some((group, len))
     }
 }
