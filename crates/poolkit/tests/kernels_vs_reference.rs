@@ -515,9 +515,18 @@ fn check_type<T: Element>(convert: impl Fn(f32) -> T, half_ulp: f64) {
         .chain(max_and_avg(
             window(&[3, 3], &[1, 1]).padding(Padding::symmetric(&[1, 1])),
         ));
-    for (spec, name) in specs {
+    // Global pooling with channels enough for a register of every variant.
+    let globals = [
+        (PoolSpec::global_max(), "global max"),
+        (PoolSpec::global_avg(), "global avg"),
+    ];
+    let specs = specs
+        .into_iter()
+        .map(|(spec, name)| (spec, name, 5, [7, 19]))
+        .chain(globals.map(|(spec, name)| (spec, name, 19, [3, 5])));
+    for (spec, name, channels, spatial) in specs {
         for layout in [Layout::ChannelsFirst, Layout::ChannelsLast] {
-            let shape = layout.full_shape(2, 5, &[7, 19]);
+            let shape = layout.full_shape(2, channels, &spatial);
             let data: Vec<T> = with_nans(values(shape.iter().product(), 40), 37)
                 .into_iter()
                 .map(&convert)
