@@ -60,13 +60,7 @@ impl Layout {
 
 /// Row-major strides (in elements) of a contiguous tensor of `shape`.
 pub fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![0isize; shape.len()];
-    let mut acc = 1isize;
-    for (s, &d) in strides.iter_mut().zip(shape).rev() {
-        *s = acc;
-        acc = acc.saturating_mul(d as isize);
-    }
-    strides
+    Dims::contiguous(shape).to_vec()
 }
 
 /// A read-only, possibly strided view of a tensor held in a slice.
