@@ -2,7 +2,7 @@
 //! image), and the bridge from it to the library's generic, statically typed calls.
 
 use anyhow::{bail, Result};
-use poolkit::{f16, Tensor};
+use poolkit::{bf16, f16, Tensor};
 
 /// An owned, contiguous, row-major tensor of one of the dtypes the command line reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,6 +10,7 @@ pub enum AnyTensor {
     F32(Tensor<f32>),
     F64(Tensor<f64>),
     F16(Tensor<f16>),
+    BF16(Tensor<bf16>),
     U8(Tensor<u8>),
     I8(Tensor<i8>),
     U16(Tensor<u16>),
@@ -51,6 +52,7 @@ macro_rules! scalar {
 scalar!(f32, F32, "float32", |v: f64| v as f32);
 scalar!(f64, F64, "float64", |v: f64| v);
 scalar!(f16, F16, "float16", f16::from_f64);
+scalar!(bf16, BF16, "bfloat16", bf16::from_f64);
 scalar!(u8, U8, "uint8", |v: f64| v as u8);
 scalar!(i8, I8, "int8", |v: f64| v as i8);
 scalar!(u16, U16, "uint16", |v: f64| v as u16);
@@ -82,11 +84,12 @@ macro_rules! with_pooled_type {
             $crate::any_tensor::AnyTensor::F32($t) => $body,
             $crate::any_tensor::AnyTensor::F64($t) => $body,
             $crate::any_tensor::AnyTensor::F16($t) => $body,
+            $crate::any_tensor::AnyTensor::BF16($t) => $body,
             $crate::any_tensor::AnyTensor::U8($t) => $body,
             $crate::any_tensor::AnyTensor::I8($t) => $body,
             $crate::any_tensor::AnyTensor::U16($t) => $body,
             $crate::any_tensor::AnyTensor::I64(_) => Err(anyhow::anyhow!(
-                "{} holds int64: pooling takes float32, float64, float16, uint8, int8 or uint16 \
+                "{} holds int64: pooling takes float32, float64, float16, bfloat16, uint8, int8 or uint16 \
                  (int64 is for indices and RoIs)",
                 $what
             )),
@@ -102,6 +105,7 @@ impl AnyTensor {
             AnyTensor::F32(t) => t.shape(),
             AnyTensor::F64(t) => t.shape(),
             AnyTensor::F16(t) => t.shape(),
+            AnyTensor::BF16(t) => t.shape(),
             AnyTensor::U8(t) => t.shape(),
             AnyTensor::I8(t) => t.shape(),
             AnyTensor::U16(t) => t.shape(),
@@ -115,6 +119,7 @@ impl AnyTensor {
             AnyTensor::F32(_) => f32::NAME,
             AnyTensor::F64(_) => f64::NAME,
             AnyTensor::F16(_) => f16::NAME,
+            AnyTensor::BF16(_) => bf16::NAME,
             AnyTensor::U8(_) => u8::NAME,
             AnyTensor::I8(_) => i8::NAME,
             AnyTensor::U16(_) => u16::NAME,
@@ -128,6 +133,7 @@ impl AnyTensor {
             AnyTensor::F32(t) => t.data().iter().map(|&v| v.into()).collect(),
             AnyTensor::F64(t) => t.data().to_vec(),
             AnyTensor::F16(t) => t.data().iter().map(|v| v.to_f64()).collect(),
+            AnyTensor::BF16(t) => t.data().iter().map(|v| v.to_f64()).collect(),
             AnyTensor::U8(t) => t.data().iter().map(|&v| v.into()).collect(),
             AnyTensor::I8(t) => t.data().iter().map(|&v| v.into()).collect(),
             AnyTensor::U16(t) => t.data().iter().map(|&v| v.into()).collect(),

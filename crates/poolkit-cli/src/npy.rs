@@ -1,14 +1,16 @@
 //! numpy's `.npy` format, read strictly and written plainly, without a heavy dependency.
 //!
-//! Read: versions 1.0, 2.0 and 3.0; dtypes `f4 f8 f2 u1 i1 u2 i8` in either byte order;
-//! C or Fortran order (Fortran data is reordered to row-major on load). Every size is
+//! Read: versions 1.0, 2.0 and 3.0; dtypes `f4 f8 f2 u1 i1 u2 i8` in either byte order,
+//! and bfloat16: the `bfloat16` descr of ml_dtypes' registered dtype, or the 2-byte void
+//! `V2` that numpy writes for an ml_dtypes bfloat16 array; C or Fortran order (Fortran data is reordered to row-major on load). Every size is
 //! checked against the file before anything is allocated, so a truncated or lying file is
 //! an error that names what is missing, never a crash or a huge allocation.
-//! Write: version 1.0 (2.0 when the header needs it), little-endian, C order.
+//! Write: version 1.0 (2.0 when the header needs it), little-endian, C order; bfloat16 with
+//! the descr `bfloat16`, which numpy loads as bfloat16 wherever ml_dtypes is imported.
 
 use crate::any_tensor::{AnyTensor, Scalar};
 use anyhow::{bail, Context, Result};
-use poolkit::{f16, Tensor};
+use poolkit::{bf16, f16, Tensor};
 use std::io::Write;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -40,6 +42,7 @@ macro_rules! npy_scalar {
 npy_scalar!(f32, "<f4", f32::from_le_bytes, f32::to_le_bytes);
 npy_scalar!(f64, "<f8", f64::from_le_bytes, f64::to_le_bytes);
 npy_scalar!(f16, "<f2", f16::from_le_bytes, f16::to_le_bytes);
+npy_scalar!(bf16, "bfloat16", bf16::from_le_bytes, bf16::to_le_bytes);
 npy_scalar!(u8, "|u1", u8::from_le_bytes, u8::to_le_bytes);
 npy_scalar!(i8, "|i1", i8::from_le_bytes, i8::to_le_bytes);
 npy_scalar!(u16, "<u2", u16::from_le_bytes, u16::to_le_bytes);
@@ -127,6 +130,7 @@ pub fn decode(bytes: &[u8]) -> Result<AnyTensor> {
         ('f', 4) => AnyTensor::F32(elements::<f32>(&header, data)?),
         ('f', 8) => AnyTensor::F64(elements::<f64>(&header, data)?),
         ('f', 2) => AnyTensor::F16(elements::<f16>(&header, data)?),
+        ('b', 2) => AnyTensor::BF16(elements::<bf16>(&header, data)?),
         ('u', 1) => AnyTensor::U8(elements::<u8>(&header, data)?),
         ('i', 1) => AnyTensor::I8(elements::<i8>(&header, data)?),
         ('u', 2) => AnyTensor::U16(elements::<u16>(&header, data)?),
@@ -232,9 +236,14 @@ fn parse_descr(descr: &str) -> Result<(char, usize, bool)> {
     let unsupported = || {
         anyhow::anyhow!(
             "dtype {descr:?}: poolkit reads float32 (<f4), float64 (<f8), float16 (<f2), \
-             uint8 (|u1), int8 (|i1), uint16 (<u2) and int64 (<i8)"
+             bfloat16 (bfloat16, or <V2 as numpy saves ml_dtypes.bfloat16), uint8 (|u1), \
+             int8 (|i1), uint16 (<u2) and int64 (<i8)"
         )
     };
+    // bfloat16 has no numpy type code: 'b' stands for it here.
+    if matches!(descr, "bfloat16" | "<V2" | "|V2") {
+        return Ok(('b', 2, false));
+    }
     let mut chars = descr.chars();
     let order = chars.next().ok_or_else(unsupported)?;
     let kind = chars.next().ok_or_else(unsupported)?;
@@ -346,6 +355,7 @@ pub fn encode(tensor: &AnyTensor) -> Vec<u8> {
         AnyTensor::F32(t) => encode_typed(t),
         AnyTensor::F64(t) => encode_typed(t),
         AnyTensor::F16(t) => encode_typed(t),
+        AnyTensor::BF16(t) => encode_typed(t),
         AnyTensor::U8(t) => encode_typed(t),
         AnyTensor::I8(t) => encode_typed(t),
         AnyTensor::U16(t) => encode_typed(t),
@@ -417,6 +427,7 @@ mod tests {
             AnyTensor::F32(Tensor::from_vec(vec![1.5, -2.0], &[2]).unwrap()),
             AnyTensor::F64(Tensor::from_vec(vec![1.0; 6], &[1, 2, 3]).unwrap()),
             AnyTensor::F16(Tensor::from_vec(vec![f16::from_f32(0.5)], &[1, 1]).unwrap()),
+            AnyTensor::BF16(Tensor::from_vec(vec![bf16::from_f32(-1.5e30)], &[1]).unwrap()),
             AnyTensor::U8(Tensor::from_vec(vec![0, 255], &[2, 1]).unwrap()),
             AnyTensor::I8(Tensor::from_vec(vec![-128, 127], &[2]).unwrap()),
             AnyTensor::U16(Tensor::from_vec(vec![65535], &[1]).unwrap()),
@@ -427,6 +438,29 @@ mod tests {
             assert_eq!(bytes.iter().position(|&b| b == b'\n').unwrap() % 64, 63);
             assert_eq!(decode(&bytes).unwrap(), t);
         }
+    }
+
+    /// ml_dtypes' bfloat16 is saved by numpy as a 2-byte void; its registered dtype's name
+    /// is what poolkit writes.
+    #[test]
+    fn bfloat16_reads_both_spellings_and_writes_its_name() {
+        let want = AnyTensor::BF16(
+            Tensor::from_vec(vec![bf16::from_f32(1.5), bf16::from_f32(2.0)], &[2]).unwrap(),
+        );
+        let data = [0xc0, 0x3f, 0x00, 0x40];
+        for descr in ["<V2", "|V2", "bfloat16"] {
+            let header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}");
+            assert_eq!(decode(&file(&header, &data)).unwrap(), want, "{descr}");
+        }
+        let text = String::from_utf8_lossy(&encode(&want)[10..74]).into_owned();
+        assert!(text.starts_with("{'descr': 'bfloat16',"), "{text}");
+        assert!(decode(&file(
+            "{'descr': '<V4', 'fortran_order': False, 'shape': (1,), }",
+            &[0; 4]
+        ))
+        .unwrap_err()
+        .to_string()
+        .contains("bfloat16"));
     }
 
     #[test]

@@ -310,7 +310,7 @@ fn windows_larger_than_the_input_are_refused() {
     for (spec, shape) in [
         (PoolSpec::max(WindowSpec::new(&[5])), vec![1, 1, 4]),
         (
-            PoolSpec::avg(WindowSpec::new(&[3, 3]).ceil_mode(true)),
+            PoolSpec::avg(WindowSpec::new(&[3, 3]).strides(&[1, 1]).ceil_mode(true)),
             vec![1, 1, 2, 8],
         ),
         (
@@ -328,6 +328,16 @@ fn windows_larger_than_the_input_are_refused() {
         .padding(Padding::symmetric(&[2]));
     let plan = PoolPlan::new(&PoolSpec::max(padded), &[1, 1, 4], Layout::ChannelsFirst).unwrap();
     assert_eq!(plan.output_shape(), &[1, 1, 4]);
+    // So does ceil mode, by up to stride - 1 (PyTorch and ONNX): a 3x3/s3 window on 2 rows
+    // overhangs by one, and the average divides by the taps inside the input.
+    let ceil = PoolSpec::avg(WindowSpec::new(&[3, 3]).ceil_mode(true));
+    let plan = PoolPlan::new(&ceil, &[1, 1, 2, 8], Layout::ChannelsFirst).unwrap();
+    let x: Vec<f32> = (0..16).map(|v| v as f32).collect();
+    let y = pool(&plan, &TensorView::new(&x, &[1, 1, 2, 8]).unwrap()).unwrap();
+    assert_eq!(
+        (y.shape(), y.data()),
+        (&[1, 1, 1, 3][..], &[5.0, 8.0, 10.5][..])
+    );
 }
 
 /// Every operator over shapes with an empty batch or channel axis: an empty result of the

@@ -127,20 +127,28 @@ impl AxisPlan {
                     .checked_add(pb)
                     .and_then(|v| v.checked_add(pe))
                     .ok_or_else(|| overflow(axis, "padded input"))?;
-                if padded < span {
+                // PyTorch's and ONNX's rule, in signed arithmetic: floor or ceil of
+                // (padded - span) / stride, plus one. In ceil mode a window may overhang the
+                // padded input by up to stride - 1 elements, even the first one.
+                let slack = if r.ceil_mode { stride - 1 } else { 0 };
+                if padded.saturating_add(slack) < span {
+                    let rule = if r.ceil_mode {
+                        format!(
+                            "; ceil mode lets a window overhang by at most stride-1 = {slack}, \
+                             and this one would overhang by {}",
+                            span - padded
+                        )
+                    } else {
+                        String::new()
+                    };
                     bail!(
                         EmptyOutput,
                         "axis {axis}: padded input {input}+{pb}+{pe} = {padded} is smaller than the \
                          effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 = {span}, \
-                         so no window fits"
+                         so no window fits{rule}"
                     );
                 }
-                let room = padded - span;
-                let mut out = if r.ceil_mode {
-                    room.div_ceil(stride) + 1
-                } else {
-                    room / stride + 1
-                };
+                let mut out = (padded.saturating_add(slack) - span) / stride + 1;
                 // A ceil-mode window that would start inside the end padding is dropped.
                 if r.ceil_mode && (out - 1) * stride >= input + pb {
                     out -= 1;

@@ -114,16 +114,6 @@ impl<T: Element> Kernel<T> for Framed<T> {
             self.fallback.run::<L>(first_row(range.start)..end);
             return;
         }
-        // Unoptimised builds keep every inlined variant's locals in one frame: they get the
-        // four general variants only, which keeps that frame within a thread's stack.
-        #[cfg(debug_assertions)]
-        match (self.kind, self.w.stride) {
-            (Kind::Max, 1) => self.rows::<L, Narrow, false, 0>(range),
-            (Kind::Max, _) => self.rows::<L, Narrow, true, 0>(range),
-            (Kind::Avg(_), 1) => self.rows::<L, Wide, false, 0>(range),
-            (Kind::Avg(_), _) => self.rows::<L, Narrow, true, 0>(range),
-        }
-        #[cfg(not(debug_assertions))]
         match (self.kind, self.w.stride, self.w.kernel) {
             (Kind::Max, 1, 2) => self.rows::<L, Narrow, false, 2>(range),
             (Kind::Max, 1, 3) => self.rows::<L, Narrow, false, 3>(range),
@@ -271,7 +261,10 @@ unsafe fn load_tap<L: Lanes, const S2: bool>(p: *const L::T) -> L::V {
 impl<T: Element> Framed<T> {
     /// Runs tasks `range` with frames `F` and a W kernel of `KW` taps (0: any); rows of
     /// three window rows and three taps get unrolled row loops.
-    #[inline(always)]
+    // Unoptimised builds keep every inlined function's locals in its caller's frame: there
+    // each variant gets a frame of its own, so that the twelve fit a test thread's stack.
+    #[cfg_attr(debug_assertions, inline(never))]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn rows<L: Lanes<T = T>, F: Frames<L>, const S2: bool, const KW: usize>(
         &self,
         range: Range<usize>,
@@ -318,7 +311,7 @@ impl<T: Element> Framed<T> {
                     }
                     match self.kind {
                         Kind::Max => {
-                            if KW == 3 && frame_rows.len() == 3 && cfg!(not(debug_assertions)) {
+                            if KW == 3 && frame_rows.len() == 3 {
                                 self.max_row::<L, S2, KW, 3>(
                                     ring.base().cast::<T>(),
                                     frame_rows,
@@ -339,7 +332,7 @@ impl<T: Element> Framed<T> {
                                 }
                                 Mean::Override(_) => None,
                             };
-                            if KW == 3 && frame_rows.len() == 3 && cfg!(not(debug_assertions)) {
+                            if KW == 3 && frame_rows.len() == 3 {
                                 self.avg_row::<L, F, S2, KW, 3>(
                                     ring.base(),
                                     frame_rows,

@@ -107,17 +107,20 @@ fn sliding_axis(
     );
     let (out, pad_begin, pad_end) = match pads {
         AxisPadding::Explicit(pb, pe) => {
+            // PyTorch's rule: floor division (towards -inf) of a numerator that ceil mode
+            // raises by s - 1, so a ceil-mode window may overhang a short input.
             let numerator = i + pb as i128 + pe as i128 - d * (k - 1) - 1;
-            if numerator < 0 {
+            let raised = if ceil_mode {
+                numerator + s - 1
+            } else {
+                numerator
+            };
+            if raised < 0 {
                 return Err(format!(
                     "the padded input {input}+{pb}+{pe} is shorter than the dilated kernel"
                 ));
             }
-            let mut out = if ceil_mode {
-                ceil_div(numerator, s) + 1
-            } else {
-                numerator / s + 1
-            };
+            let mut out = raised.div_euclid(s) + 1;
             if ceil_mode && (out - 1) * s >= i + pb as i128 {
                 out -= 1;
             }
