@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test poolkit has, on a fresh machine too: installs what the tests need
-# (Debian's chromium for the browser tests, npm packages, the ONNX conformance data),
+# (Debian's chromium for the browser tests, npm packages, the ONNX conformance data,
+# PyTorch and ONNX Runtime for the differential suite),
 # then checks formatting, lints, the Rust test suites and the explorer in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ cargo test --workspace --locked
 
 step "the ONNX conformance line"
 cargo test -p poolkit --locked --test onnx_conformance -- --nocapture 2>&1 | grep -E "^ONNX pooling conformance|not passing"
+
+step "differential suite: the command line against real PyTorch and ONNX Runtime"
+scripts/oracles.sh --cases 1500
 
 if [ -x crates/poolkit-explorer/e2e/run.sh ]; then
     step "explorer in headless Chromium"

@@ -2,8 +2,10 @@
 //! and the rule — and no request, however absurd its numbers, makes planning panic.
 
 use poolkit::{
-    output_shape, output_shape_in_format, ErrorKind, Layout, Padding, PoolPlan, PoolSpec,
-    Reduction, Region, RoiPlan, RoiPoolSpec, UnpoolPlan, UnpoolSpec, WindowSpec,
+    max_pool_backward_from_indices, max_pool_with_indices, max_unpool_backward, output_shape,
+    output_shape_in_format, pool, pool_into, ErrorKind, IndexConvention, Layout, Padding, PoolPlan,
+    PoolSpec, Reduction, Region, RoiPlan, RoiPoolSpec, Tensor, TensorView, UnpoolPlan, UnpoolSpec,
+    WindowSpec,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -217,11 +219,16 @@ fn bad_specs() -> Vec<BadSpec> {
             vec!["input shape", "usize"],
         ),
         (
-            "dilated kernel overflows",
+            "dilated kernel past usize: longer than any input",
             max2(WindowSpec::new(&[usize::MAX]).dilations(&[2])),
             vec![1, 1, 4],
-            Overflow,
-            vec!["axis 0", "(kernel-1)*dilation+1", "overflows"],
+            EmptyOutput,
+            vec![
+                "axis 0",
+                "(kernel-1)*dilation+1",
+                "more than 18446744073709551615",
+                "no window fits",
+            ],
         ),
         (
             "padded input overflows",
@@ -232,6 +239,133 @@ fn bad_specs() -> Vec<BadSpec> {
             vec![1, 1, 4],
             Overflow,
             vec!["axis 0", "padded input", "overflows"],
+        ),
+        (
+            "end pads list too long",
+            max2(k2().padding(Padding::Explicit {
+                begin: vec![0, 0],
+                end: vec![0, 0, 0],
+            })),
+            vec![1, 1, 4, 4],
+            ShapeMismatch,
+            vec!["end pads has 3 entries", "2 spatial axes"],
+        ),
+        // Ceil mode lets a window overhang by stride - 1 = 2; a kernel of 6 on 3 would
+        // overhang by 3 (PyTorch: "Invalid computed output size: 0").
+        (
+            "ceil-mode window overhanging by more than stride - 1",
+            max2(WindowSpec::new(&[6]).strides(&[3]).ceil_mode(true)),
+            vec![1, 1, 3],
+            EmptyOutput,
+            vec![
+                "3+0+0 = 3",
+                "= 6",
+                "no window fits",
+                "at most stride-1 = 2",
+                "overhang by 3",
+            ],
+        ),
+        // PyTorch's pad <= k/2 check ignores dilation: it returns -inf and index 2 here.
+        (
+            "dilated window wholly in padding",
+            max2(
+                WindowSpec::new(&[2])
+                    .strides(&[1])
+                    .dilations(&[3])
+                    .padding(Padding::symmetric(&[1])),
+            ),
+            vec![1, 1, 2],
+            EmptyOutput,
+            vec!["output 0", "taps at -1..=2 step 3", "wholly in padding"],
+        ),
+        (
+            "stride beyond the largest indexed extent, with two windows",
+            max2(
+                WindowSpec::new(&[1])
+                    .strides(&[(1 << 48) + 1])
+                    .padding(Padding::Explicit {
+                        begin: vec![1 << 48],
+                        end: vec![0],
+                    }),
+            ),
+            vec![1, 1, 1 << 48],
+            Overflow,
+            vec!["stride 281474976710657", "exceeds 281474976710656"],
+        ),
+        (
+            "a dilated window longer than any input",
+            max2(WindowSpec::new(&[2]).dilations(&[1 << 49])),
+            vec![1, 1, 4],
+            EmptyOutput,
+            vec!["(2-1)*562949953421312+1", "no window fits"],
+        ),
+        (
+            "effective kernel beyond the largest indexed extent",
+            max2(
+                WindowSpec::new(&[2])
+                    .dilations(&[1 << 48])
+                    .padding(Padding::symmetric(&[1])),
+            ),
+            vec![1, 1, 1 << 48],
+            Overflow,
+            vec![
+                "effective kernel 281474976710657",
+                "exceeds 281474976710656",
+            ],
+        ),
+        (
+            "padding beyond the largest indexed extent",
+            max2(WindowSpec::new(&[1]).padding(Padding::Explicit {
+                begin: vec![1 << 49],
+                end: vec![0],
+            })),
+            vec![1, 1, 4],
+            Overflow,
+            vec!["padding 562949953421312/0", "exceeds 281474976710656"],
+        ),
+        // Dilation 2 over one cell padded by 2^21: 2^21 + 1 windows, more than are checked
+        // one by one for skipping the input.
+        (
+            "too many windows to check for skipping the input",
+            max2(
+                WindowSpec::new(&[(1 << 20) + 1])
+                    .strides(&[1])
+                    .dilations(&[2])
+                    .padding(Padding::symmetric(&[1 << 21])),
+            ),
+            vec![1, 1, 1],
+            Overflow,
+            vec![
+                "dilation 2 exceeds the input extent 1",
+                "2097153 windows",
+                "limited to 1048576",
+            ],
+        ),
+        (
+            "adaptive pooling of an empty axis",
+            PoolSpec::adaptive_max(&[2]),
+            vec![1, 1, 0],
+            EmptyOutput,
+            vec!["axis 0", "adaptive pooling of an empty axis"],
+        ),
+        (
+            "adaptive window bounds overflow",
+            PoolSpec::adaptive_avg(&[1 << 40]),
+            vec![1, 1, 1 << 40],
+            Overflow,
+            vec!["axis 0", "adaptive window bounds", "overflows"],
+        ),
+        // Each of the two windows reads the one input cell; 2^63 × 2 outputs overflow.
+        (
+            "output element count overflows",
+            max2(
+                WindowSpec::new(&[2])
+                    .strides(&[1])
+                    .padding(Padding::symmetric(&[1])),
+            ),
+            vec![1 << 63, 1, 1],
+            Overflow,
+            vec!["output shape", "usize"],
         ),
     ]
 }
@@ -381,6 +515,213 @@ fn bad_formats_paddings_and_other_plans_are_refused() {
             .unwrap_err(),
             ErrorKind::ShapeMismatch,
             &["rank 3", "[N, C, H, W]"],
+        ),
+        (
+            output_shape_in_format(&spec, &[1, 1], "nc").unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &["0 spatial axes", "1 to 3 spatial axes"],
+        ),
+        (
+            output_shape_in_format(&PoolSpec::global_max(), &[1, 1, 2, 2, 2, 2], "ncxyzw")
+                .unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &["4 spatial axes", "1 to 3 spatial axes"],
+        ),
+        (
+            UnpoolPlan::new(&UnpoolSpec::new(&[2]), &[1, 2], Layout::ChannelsFirst).unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &["[1, 2]", "rank 2", "unpooling takes [N, C, spatial...]"],
+        ),
+        (
+            UnpoolPlan::new(&UnpoolSpec::new(&[2, 2]), &[1, 1, 2], Layout::ChannelsFirst)
+                .unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &["kernel has 2 entries", "1 spatial axes"],
+        ),
+        (
+            UnpoolPlan::new(
+                &UnpoolSpec::new(&[2]).strides(&[0]),
+                &[1, 1, 2],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::InvalidParameter,
+            &["stride 0", "must be positive"],
+        ),
+        (
+            UnpoolPlan::new(
+                &UnpoolSpec::new(&[1 << 63]).strides(&[1 << 63]),
+                &[1, 1, 3],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::Overflow,
+            &["axis 0", "unpooled size overflows"],
+        ),
+        (
+            UnpoolPlan::new(
+                &UnpoolSpec::new(&[2]).padding(Padding::symmetric(&[1])),
+                &[1, 1, 1],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::EmptyOutput,
+            &["(1-1)*2+2-1-1", "is not positive"],
+        ),
+        (
+            UnpoolPlan::new(
+                &UnpoolSpec::new(&[1, 1]).output_size(&[1 << 40, 1 << 40]),
+                &[1, 1, 1, 1],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::Overflow,
+            &["output shape", "usize"],
+        ),
+        (
+            RoiPlan::new(
+                RoiPoolSpec {
+                    pooled_shape: [2, 2],
+                    spatial_scale: f64::INFINITY,
+                },
+                &[1, 1, 4, 4],
+                &[1, 5],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::InvalidParameter,
+            &["spatial_scale inf", "finite number > 0"],
+        ),
+        (
+            RoiPlan::new(
+                RoiPoolSpec {
+                    pooled_shape: [1 << 31, 1 << 31],
+                    spatial_scale: 1.0,
+                },
+                &[1, 1, 4, 4],
+                &[1 << 20, 5],
+                Layout::ChannelsFirst,
+            )
+            .unwrap_err(),
+            ErrorKind::Overflow,
+            &["output shape", "usize"],
+        ),
+        (
+            roi_plan()
+                .bins(0, [0.0, f64::NAN, 0.0, 3.0, 3.0])
+                .unwrap_err(),
+            ErrorKind::InvalidParameter,
+            &["RoI 0", "NaN", "must be finite"],
+        ),
+        (
+            roi_plan().bins(0, [0.5, 0.0, 0.0, 3.0, 3.0]).unwrap_err(),
+            ErrorKind::IndexOutOfRange,
+            &["batch index 0.5", "an integer in [0, 1)"],
+        ),
+    ];
+    for (err, kind, words) in cases {
+        assert_eq!(err.kind(), kind, "{err}");
+        for word in words {
+            assert!(err.message().contains(word), "{err:?} lacks {word:?}");
+        }
+    }
+}
+
+/// A 2×2-bin RoI pooling of a `[1, 1, 4, 4]` map with one RoI.
+fn roi_plan() -> RoiPlan {
+    RoiPlan::new(
+        RoiPoolSpec {
+            pooled_shape: [2, 2],
+            spatial_scale: 1.0,
+        },
+        &[1, 1, 4, 4],
+        &[1, 5],
+        Layout::ChannelsFirst,
+    )
+    .unwrap()
+}
+
+/// Calls and tensors that do not fit their plan, or a view that does not fit its buffer.
+#[test]
+fn bad_calls_and_views_are_refused() {
+    let plan_of = |spec: PoolSpec| PoolPlan::new(&spec, &[1, 1, 4], Layout::ChannelsFirst).unwrap();
+    let max = plan_of(PoolSpec::max(WindowSpec::new(&[2])));
+    let avg = plan_of(PoolSpec::avg(WindowSpec::new(&[2])));
+    let x = [1.0f32, 2.0, 3.0, 4.0];
+    let xv = TensorView::new(&x, &[1, 1, 4]).unwrap();
+    let six = [0.0f32; 6];
+    let dy = [1.0f32, 1.0];
+    let dyv = TensorView::new(&dy, &[1, 1, 2]).unwrap();
+    let idx = [0i64, 2];
+    let idxv = TensorView::new(&idx, &[1, 1, 2]).unwrap();
+    let unplan =
+        UnpoolPlan::new(&UnpoolSpec::new(&[2]), &[1, 1, 2], Layout::ChannelsFirst).unwrap();
+    let bad_idx = [0i64, 4];
+    let cases: Vec<(poolkit::Error, ErrorKind, &[&str])> = vec![
+        (
+            pool(&max, &TensorView::new(&six, &[1, 1, 6]).unwrap()).unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &[
+                "input has shape [1, 1, 6]",
+                "the plan was made for [1, 1, 4]",
+            ],
+        ),
+        (
+            pool_into(&max, &xv, &mut [0.0f32; 3]).unwrap_err(),
+            ErrorKind::InvalidBuffer,
+            &["output buffer holds 3 elements", "shape [1, 1, 2] needs 2"],
+        ),
+        (
+            max_pool_with_indices(&avg, &xv, IndexConvention::Torch).unwrap_err(),
+            ErrorKind::InvalidParameter,
+            &[
+                "indices requested from",
+                "only max pooling has argmax indices",
+            ],
+        ),
+        (
+            max_pool_backward_from_indices(&avg, &dyv, &idxv, IndexConvention::Torch).unwrap_err(),
+            ErrorKind::InvalidParameter,
+            &[
+                "backward from indices for",
+                "only max pooling has argmax indices",
+            ],
+        ),
+        (
+            max_unpool_backward(
+                &unplan,
+                &TensorView::new(&x, &[1, 1, 4]).unwrap(),
+                &TensorView::new(&bad_idx, &[1, 1, 2]).unwrap(),
+                IndexConvention::Torch,
+            )
+            .unwrap_err(),
+            ErrorKind::IndexOutOfRange,
+            &["index 4", "[0, 4)"],
+        ),
+        (
+            TensorView::new(&x[..3], &[1, 1, 4]).unwrap_err(),
+            ErrorKind::InvalidBuffer,
+            &["buffer of 3 elements", "shape [1, 1, 4] (4 elements)"],
+        ),
+        (
+            Tensor::from_vec(vec![0.0f32; 3], &[1, 1, 4]).unwrap_err(),
+            ErrorKind::InvalidBuffer,
+            &["buffer of 3 elements", "shape [1, 1, 4] (4 elements)"],
+        ),
+        (
+            TensorView::<f32>::new(&[], &[usize::MAX, 2]).unwrap_err(),
+            ErrorKind::Overflow,
+            &["tensor shape", "usize"],
+        ),
+        (
+            TensorView::with_strides(&six, &[2, 3], &[1], 0).unwrap_err(),
+            ErrorKind::ShapeMismatch,
+            &["strides [1] have 1 entries", "rank 2"],
+        ),
+        (
+            TensorView::with_strides(&six, &[2, 3], &[3, 2], 0).unwrap_err(),
+            ErrorKind::InvalidBuffer,
+            &["reaches elements 0..=7", "outside a buffer of 6 elements"],
         ),
     ];
     for (err, kind, words) in cases {

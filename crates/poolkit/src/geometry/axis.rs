@@ -103,22 +103,18 @@ impl AxisPlan {
                 "dilation 0 on axis {axis}: dilations must be positive"
             );
         }
-        let span = (kernel - 1)
+        // A single tap never uses its dilation (PyTorch and ONNX Runtime accept any).
+        let dilation = if kernel == 1 { 1 } else { dilation };
+        // An effective kernel past usize is longer than any input: saturating keeps it so.
+        let exact_span = (kernel - 1)
             .checked_mul(dilation)
-            .and_then(|v| v.checked_add(1))
-            .ok_or_else(|| overflow(axis, "effective kernel (kernel-1)*dilation+1"))?;
-        if stride > MAX_EXTENT || dilation > MAX_EXTENT {
+            .and_then(|v| v.checked_add(1));
+        let span = exact_span.unwrap_or(usize::MAX);
+        let span_text = exact_span.map_or(format!("more than {}", usize::MAX), |s| s.to_string());
+        if input > MAX_EXTENT {
             bail!(
                 Overflow,
-                "axis {axis}: stride {stride} or dilation {dilation} exceeds {MAX_EXTENT}, the \
-                 largest extent poolkit indexes"
-            );
-        }
-        if span > MAX_EXTENT || input > MAX_EXTENT {
-            bail!(
-                Overflow,
-                "axis {axis}: input {input} or effective kernel {span} exceeds {MAX_EXTENT}, the \
-                 largest extent poolkit indexes"
+                "axis {axis}: input {input} exceeds {MAX_EXTENT}, the largest extent poolkit indexes"
             );
         }
         let (output, pad_begin, pad_end) = match r.pads {
@@ -144,7 +140,7 @@ impl AxisPlan {
                     bail!(
                         EmptyOutput,
                         "axis {axis}: padded input {input}+{pb}+{pe} = {padded} is smaller than the \
-                         effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 = {span}, \
+                         effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 = {span_text}, \
                          so no window fits{rule}"
                     );
                 }
@@ -172,6 +168,19 @@ impl AxisPlan {
         };
         if output == 0 {
             bail!(EmptyOutput, "axis {axis}: input extent 0 leaves no output");
+        }
+        // A stride that leaves room for one window only is never used (both peers accept any).
+        let stride = if output == 1 {
+            stride.min(MAX_EXTENT)
+        } else {
+            stride
+        };
+        if stride > MAX_EXTENT || dilation > MAX_EXTENT || span > MAX_EXTENT {
+            bail!(
+                Overflow,
+                "axis {axis}: stride {stride}, dilation {dilation} or effective kernel {span} \
+                 exceeds {MAX_EXTENT}, the largest extent poolkit indexes"
+            );
         }
         if pad_begin > MAX_EXTENT || pad_end > MAX_EXTENT {
             bail!(
@@ -510,12 +519,20 @@ mod tests {
     }
 
     /// Found by fuzzing (`plan` target): a kernel of 1 with dilation 2^63 passed planning,
-    /// and the kernels' dilation × input-stride step overflowed.
+    /// and the kernels' dilation × input-stride step overflowed. A single tap now ignores its
+    /// dilation, and a stride that leaves room for one window is never used, as in PyTorch
+    /// and ONNX Runtime: both plan as their small equivalents.
     #[test]
-    fn huge_dilation_or_stride_is_refused() {
-        let err = window(4, 1, 1, (usize::MAX >> 1) + 1, 0, 0, false).unwrap_err();
-        assert!(err.message().contains("dilation"), "{err}");
-        let err = window(4, 1, usize::MAX, 1, 0, 0, false).unwrap_err();
-        assert!(err.message().contains("stride"), "{err}");
+    fn huge_dilation_or_stride_plans_as_its_small_equivalent() {
+        let one_tap = window(4, 1, 1, (usize::MAX >> 1) + 1, 0, 0, false).unwrap();
+        assert_eq!(one_tap, window(4, 1, 1, 1, 0, 0, false).unwrap());
+        let one_window = window(4, 2, usize::MAX, 1, 0, 0, false).unwrap();
+        assert_eq!(
+            one_window,
+            window(4, 2, MAX_EXTENT, 1, 0, 0, false).unwrap()
+        );
+        assert_eq!(one_window.output, 1);
+        let err = window(4, 2, 1, usize::MAX, 0, 0, false).unwrap_err();
+        assert!(err.message().contains("no window fits"), "{err}");
     }
 }

@@ -355,7 +355,7 @@ impl Geometry {
     }
 }
 
-/// Max with PyTorch's rules: any NaN wins (the first one); otherwise the first element
+/// Max with poolkit's rules: any NaN wins (the first one; PyTorch takes the last); otherwise the first element
 /// equal to the maximum, in row-major tap order.
 pub fn max_of(summary: &WindowSummary) -> (f64, Vec<usize>) {
     if let Some((v, at)) = summary.inputs.iter().find(|(v, _)| v.is_nan()) {
