@@ -93,6 +93,17 @@ class Poolkit:
     def _load(self, name, layout):
         return from_layout(np.load(self.folder / name), layout)
 
+    def _side_args(self, case, side):
+        """Unpooling's indices and output shape, RoI pooling's boxes, as files and flags."""
+        if case["op"] == "unpool":
+            args = ["--indices", self._save("uidx.npy", to_layout(side["indices"], case["layout"]))]
+            if side.get("output_shape"):
+                args += ["--output-shape", _sizes(side["output_shape"])]
+            return args
+        if case["op"] == "roi_max":
+            return ["--rois", self._save("rois.npy", side["rois"])]
+        return []
+
     def forward(self, case, x, side=None):
         """Runs the case on `x`: {'y', 'indices'?} or {'error': message}.
 
@@ -103,12 +114,7 @@ class Poolkit:
         wants_indices = case["op"] in ("max", "adaptive_max", "global_max")
         if wants_indices:
             args += ["--indices", str(self.folder / "idx.npy")]
-        if case["op"] == "unpool":
-            args += ["--indices", self._save("uidx.npy", to_layout(side["indices"], layout))]
-            if side.get("output_shape"):
-                args += ["--output-shape", _sizes(side["output_shape"])]
-        if case["op"] == "roi_max":
-            args += ["--rois", self._save("rois.npy", side["rois"])]
+        args += self._side_args(case, side)
         error = self._run(args)
         if error is not None:
             return {"error": error}
@@ -127,12 +133,7 @@ class Poolkit:
         args += geometry_flags(case)
         if through_indices:
             args += ["--indices", str(self.folder / "idx.npy")]
-        if case["op"] == "unpool":
-            args += ["--indices", self._save("uidx.npy", to_layout(side["indices"], layout))]
-            if side.get("output_shape"):
-                args += ["--output-shape", _sizes(side["output_shape"])]
-        if case["op"] == "roi_max":
-            args += ["--rois", self._save("rois.npy", side["rois"])]
+        args += self._side_args(case, side)
         error = self._run(args)
         if error is not None:
             return {"error": error}
