@@ -24,6 +24,9 @@ cargo test -p poolkit --locked --test onnx_conformance -- --nocapture 2>&1 | gre
 step "differential suite: the command line against real PyTorch and ONNX Runtime"
 scripts/oracles.sh --cases 1500
 
+step "the Python package: built into the test environment, tested with pytest"
+scripts/python-tests.sh
+
 if [ -x crates/poolkit-explorer/e2e/run.sh ]; then
     step "explorer in headless Chromium"
     crates/poolkit-explorer/e2e/run.sh

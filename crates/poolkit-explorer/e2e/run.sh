@@ -37,9 +37,24 @@ if [ "$node_major" -lt 20 ]; then
     exit 1
 fi
 
+# The packages live outside the clone, keyed by the lock file, so that a fresh clone (CI's)
+# reuses them; node_modules here is a link to them.
 echo "==> npm packages (playwright-core and axe-core, pinned by package-lock.json)"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-npm ci --no-audit --no-fund --loglevel=error
+lock="$(sha256sum package-lock.json | cut -c1-16)"
+cache="${POOLKIT_CACHE:-$HOME/.cache/poolkit}/e2e-npm-$lock"
+if [ ! -d "$cache/node_modules" ]; then
+    mkdir -p "$(dirname "$cache")"
+    staging="$(mktemp -d "$cache.XXXXXX")"
+    cp package.json package-lock.json "$staging/"
+    (cd "$staging" && npm ci --no-audit --no-fund --loglevel=error)
+    rm -rf "$cache"
+    mv "$staging" "$cache"
+fi
+if [ -d node_modules ] && [ ! -L node_modules ]; then
+    rm -rf node_modules
+fi
+ln -sfn "$cache/node_modules" node_modules
 
 echo "==> building the explorer server"
 cargo build --locked --quiet -p poolkit-explorer --example serve

@@ -1,0 +1,270 @@
+"""The numpy functions, named and shaped like torch.nn.functional's: max_pool1d/2d/3d,
+avg_pool*, lp_pool*, adaptive_*_pool*, max_unpool*, global pooling, and a backward for
+each. Each rank's function is made by one factory, so the three ranks cannot drift apart."""
+
+from . import _checks as checks
+from . import _plans as plans
+
+EXAMPLE = """
+    Example::
+
+        >>> import numpy as np, poolkit
+        >>> x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+        >>> {call}
+        {result}
+"""
+
+MAX_EXAMPLE = EXAMPLE.format(
+    call="poolkit.max_pool2d(x, 2)[0, 0]",
+    result="array([[ 5.,  7.],\n               [13., 15.]], dtype=float32)",
+)
+AVG_EXAMPLE = EXAMPLE.format(
+    call="poolkit.avg_pool2d(x, 2)[0, 0]",
+    result="array([[ 2.5,  4.5],\n               [10.5, 12.5]], dtype=float32)",
+)
+
+EXTRAS = """
+    poolkit's extras (keyword-only): ``layout="nchw"|"nhwc"`` (channels first or last),
+    ``pads`` (ONNX order, every axis's begin then every axis's end) or
+    ``auto_pad="same_upper"|"same_lower"|"valid"`` instead of ``padding``, ``out`` (a
+    C-contiguous array of the result's shape and dtype, written in place: no allocation),
+    and ``threads``. Any dtype of float32, float64, float16, bfloat16 (ml_dtypes), uint8,
+    int8, uint16; C-contiguous, Fortran-order and strided arrays are pooled without a copy.
+    A refusal raises ValueError with the library's message; a wrong type raises TypeError.
+"""
+
+
+def _name(rank, stem):
+    return f"{stem}{rank}d"
+
+
+def _finish(fn, name, doc):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    fn.__module__ = "poolkit"
+    return fn
+
+
+def _prepare(input, rank, layout, name="input"):
+    return checks.batched(checks.array(input, name), rank, name, layout)
+
+
+def make_max_pool(rank):
+    def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False, *, layout="nchw", pads=None, auto_pad=None,
+                 index_format="torch", storage_order=0, out=None, threads=None):
+        x, unbatched = _prepare(input, rank, layout)
+        plan = plans.window_plan("max", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                 layout, pads, auto_pad)
+        return plans.forward(plan, x, unbatched, out, threads, return_indices, index_format, storage_order)
+
+    doc = f"""Max pooling over {rank} spatial axes, as ``torch.nn.functional.max_pool{rank}d``.
+
+    Each output is the largest input in its window; ties go to the first in row-major
+    window order and a NaN propagates (the first NaN's index). With ``return_indices``
+    also returns int64 argmax indices: ``index_format="torch"`` (``h*W + w`` within each
+    plane) or ``"onnx"`` (flat over the tensor; ``storage_order`` 1 is column major).
+{EXTRAS}{MAX_EXAMPLE if rank == 2 else ""}"""
+    return _finish(max_pool, _name(rank, "max_pool"), doc)
+
+
+def make_avg_pool(rank):
+    def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None, *, dilation=1, layout="nchw", pads=None, auto_pad=None,
+                 out=None, threads=None):
+        x, unbatched = _prepare(input, rank, layout)
+        plan = plans.window_plan("avg", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                 layout, pads, auto_pad, count_include_pad, divisor_override)
+        return plans.forward(plan, x, unbatched, out, threads)
+
+    doc = f"""Average pooling over {rank} spatial axes, as ``torch.nn.functional.avg_pool{rank}d``.
+
+    Sums are taken in float64 and rounded once into the dtype; integer means round half
+    to even. ``count_include_pad`` counts padding (never the ceil-mode overhang) in the
+    divisor; ``divisor_override`` divides every window by the given number. ``dilation``
+    (keyword-only) dilates the window, as ONNX's AveragePool does.
+{EXTRAS}{AVG_EXAMPLE if rank == 2 else ""}"""
+    return _finish(avg_pool, _name(rank, "avg_pool"), doc)
+
+
+def make_lp_pool(rank):
+    def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, padding=0, dilation=1,
+                layout="nchw", pads=None, auto_pad=None, out=None, threads=None):
+        x, unbatched = _prepare(input, rank, layout)
+        plan = plans.window_plan("lp", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                 layout, pads, auto_pad, p=norm_type)
+        return plans.forward(plan, x, unbatched, out, threads)
+
+    doc = f"""Power-average (Lp) pooling over {rank} spatial axes: ``(Σ |x|^p)^(1/p)`` per window.
+
+    Named as ``torch.nn.functional.lp_pool{rank}d`` and computed as ONNX's LpPool: with an
+    absolute value, over the window's in-bounds elements. PyTorch differs for negative
+    inputs with odd p and for partial ceil-mode windows (docs/semantics.md). ``norm_type``
+    is any finite p > 0; float dtypes only.
+{EXTRAS}"""
+    return _finish(lp_pool, _name(rank, "lp_pool"), doc)
+
+
+def make_adaptive(rank, kind):
+    if kind == "max":
+        def adaptive(input, output_size, return_indices=False, *, layout="nchw", index_format="torch",
+                     storage_order=0, out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.adaptive_plan("adaptive_max", x, rank, output_size, layout)
+            return plans.forward(plan, x, unbatched, out, threads, return_indices, index_format, storage_order)
+    else:
+        def adaptive(input, output_size, *, layout="nchw", out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.adaptive_plan("adaptive_avg", x, rank, output_size, layout)
+            return plans.forward(plan, x, unbatched, out, threads)
+
+    doc = f"""Adaptive {kind} pooling over {rank} spatial axes to ``output_size``, as
+    ``torch.nn.functional.adaptive_{kind}_pool{rank}d``: output ``i`` covers inputs
+    ``[floor(i*in/out), ceil((i+1)*in/out))``. A None in ``output_size`` keeps that axis.
+{EXTRAS}"""
+    return _finish(adaptive, _name(rank, f"adaptive_{kind}_pool"), doc)
+
+
+def make_unpool(rank):
+    def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                   layout="nchw", index_format="torch", storage_order=0, out=None):
+        x, unbatched = _prepare(input, rank, layout)
+        idx = checks.indices_array(indices)
+        idx = idx[None] if unbatched else idx
+        plan = plans.unpool_plan(x, rank, kernel_size, stride, padding, output_size, layout)
+        shape = tuple(plan.output_shape)
+        y = checks.output(out, shape[1:] if unbatched else shape, x.dtype, [x, indices])
+        plan.forward(x, idx, y[None] if unbatched else y, index_format, storage_order)
+        return y
+
+    doc = f"""Max-unpooling over {rank} spatial axes, as ``torch.nn.functional.max_unpool{rank}d``:
+    each input goes to the place its index names, zeros elsewhere. ``output_size`` (the
+    spatial extents, or the whole shape) defaults to ``(in-1)*stride - 2*padding + kernel``.
+{EXTRAS}"""
+    return _finish(max_unpool, _name(rank, "max_unpool"), doc)
+
+
+def make_backward(forward_name, rank):
+    """The backward function of `forward_name` (for example "max_pool2d")."""
+    if forward_name.startswith("max_pool"):
+        def bwd(grad_output, input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, *,
+                indices=None, index_format="torch", storage_order=0, layout="nchw", pads=None,
+                auto_pad=None, out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.window_plan("max", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                     layout, pads, auto_pad)
+            return plans.backward(plan, x, unbatched, grad_output, out, threads, indices, index_format, storage_order)
+        how = ("by recomputing the forward pass, or with ``indices`` (as max pooling returned "
+               "them) by routing through them")
+    elif forward_name.startswith("avg_pool"):
+        def bwd(grad_output, input, kernel_size, stride=None, padding=0, ceil_mode=False,
+                count_include_pad=True, divisor_override=None, *, dilation=1, layout="nchw", pads=None,
+                auto_pad=None, out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.window_plan("avg", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                     layout, pads, auto_pad, count_include_pad, divisor_override)
+            return plans.backward(plan, x, unbatched, grad_output, out, threads)
+        how = "each window's gradient shared out by its divisor"
+    elif forward_name.startswith("lp_pool"):
+        def bwd(grad_output, input, norm_type, kernel_size, stride=None, ceil_mode=False, *, padding=0,
+                dilation=1, layout="nchw", pads=None, auto_pad=None, out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.window_plan("lp", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
+                                     layout, pads, auto_pad, p=norm_type)
+            return plans.backward(plan, x, unbatched, grad_output, out, threads)
+        how = "``sign(x)·(|x|/norm)^(p-1)`` times the window's gradient"
+    elif forward_name.startswith("adaptive_max"):
+        def bwd(grad_output, input, output_size, *, indices=None, index_format="torch", storage_order=0,
+                layout="nchw", out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.adaptive_plan("adaptive_max", x, rank, output_size, layout)
+            return plans.backward(plan, x, unbatched, grad_output, out, threads, indices, index_format, storage_order)
+        how = "to each window's maximum (or through saved ``indices``)"
+    elif forward_name.startswith("adaptive_avg"):
+        def bwd(grad_output, input, output_size, *, layout="nchw", out=None, threads=None):
+            x, unbatched = _prepare(input, rank, layout)
+            plan = plans.adaptive_plan("adaptive_avg", x, rank, output_size, layout)
+            return plans.backward(plan, x, unbatched, grad_output, out, threads)
+        how = "each window's gradient shared out over its inputs"
+    else:
+        def bwd(grad_output, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                layout="nchw", index_format="torch", storage_order=0, out=None):
+            idx = checks.indices_array(indices)
+            dy = checks.array(grad_output, "grad_output")
+            x_like, unbatched = checks.batched(idx, rank, "indices", layout)
+            plan = plans.unpool_plan(x_like, rank, kernel_size, stride, padding, output_size, layout)
+            dx = checks.output(out, idx.shape, dy.dtype, [dy, idx])
+            plan.backward(dy[None] if unbatched else dy, x_like, dx[None] if unbatched else dx,
+                          index_format, storage_order)
+            return dx
+        how = "``grad_output`` gathered at the indices"
+    doc = f"""The gradient of ``{forward_name}`` with respect to its input, for upstream gradient
+    ``grad_output``: {how}. Takes the forward call's arguments; returns an array of the
+    input's shape and dtype (or fills ``out``). Gradients are accumulated in float64 in
+    row-major output order: the same bits on every run and thread count.
+"""
+    return _finish(bwd, forward_name + "_backward", doc)
+
+
+def _global(kind):
+    op = f"global_{kind}"
+
+    if kind == "max":
+        def fn(input, return_indices=False, *, layout="nchw", index_format="torch", storage_order=0,
+               out=None, threads=None):
+            x = _global_input(input)
+            plan = plans.global_plan(op, x, layout)
+            return plans.forward(plan, x, False, out, threads, return_indices, index_format, storage_order)
+
+        def bwd(grad_output, input, *, indices=None, index_format="torch", storage_order=0, layout="nchw",
+                out=None, threads=None):
+            x = _global_input(input)
+            plan = plans.global_plan(op, x, layout)
+            return plans.backward(plan, x, False, grad_output, out, threads, indices, index_format, storage_order)
+    elif kind == "avg":
+        def fn(input, *, layout="nchw", out=None, threads=None):
+            x = _global_input(input)
+            return plans.forward(plans.global_plan(op, x, layout), x, False, out, threads)
+
+        def bwd(grad_output, input, *, layout="nchw", out=None, threads=None):
+            x = _global_input(input)
+            return plans.backward(plans.global_plan(op, x, layout), x, False, grad_output, out, threads)
+    else:
+        def fn(input, norm_type=2.0, *, layout="nchw", out=None, threads=None):
+            x = _global_input(input)
+            return plans.forward(plans.global_plan(op, x, layout, norm_type), x, False, out, threads)
+
+        def bwd(grad_output, input, norm_type=2.0, *, layout="nchw", out=None, threads=None):
+            x = _global_input(input)
+            return plans.backward(plans.global_plan(op, x, layout, norm_type), x, False, grad_output, out, threads)
+
+    doc = f"""Global {kind} pooling: one window over every spatial axis of a batched
+    [N, C, spatial...] (or, with ``layout="nhwc"``, [N, spatial..., C]) array, 1 to 3 spatial
+    axes; each spatial extent of the result is 1, as in ONNX's Global{kind.capitalize()}Pool.
+{EXTRAS}"""
+    _finish(fn, f"global_{kind}_pool", doc)
+    _finish(bwd, f"global_{kind}_pool_backward", f"The gradient of ``global_{kind}_pool`` with respect to its input.")
+    return fn, bwd
+
+
+def _global_input(input):
+    x = checks.array(input, "input")
+    if not 3 <= x.ndim <= 5:
+        raise ValueError(f"input has shape {x.shape}: global pooling takes [N, C, 1 to 3 spatial axes]")
+    return x
+
+
+def build():
+    """Every public function, by name."""
+    names = {}
+    for rank in (1, 2, 3):
+        for fn in (make_max_pool(rank), make_avg_pool(rank), make_lp_pool(rank), make_adaptive(rank, "max"),
+                   make_adaptive(rank, "avg"), make_unpool(rank)):
+            names[fn.__name__] = fn
+            back = make_backward(fn.__name__, rank)
+            names[back.__name__] = back
+    for kind in ("max", "avg", "lp"):
+        fn, bwd = _global(kind)
+        names[fn.__name__] = fn
+        names[bwd.__name__] = bwd
+    return names

@@ -1,0 +1,111 @@
+//! numpy arrays seen as poolkit tensors without a copy: an input becomes a strided
+//! `TensorView` over the array's own memory, an output a contiguous `&mut [T]`.
+
+use numpy::{PyUntypedArray, PyUntypedArrayMethods};
+use poolkit::TensorView;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+/// numpy's flags for an array whose data is aligned for its type, and one that may be written.
+const NPY_ARRAY_ALIGNED: i32 = 0x0100;
+const NPY_ARRAY_WRITEABLE: i32 = 0x0400;
+const NPY_ARRAY_C_CONTIGUOUS: i32 = 0x0001;
+
+/// The element types the library pools, named as numpy (and ml_dtypes) name them.
+pub fn dtype_name(array: &Bound<'_, PyUntypedArray>) -> PyResult<String> {
+    array.dtype().getattr("name")?.extract()
+}
+
+/// Where an array's elements lie: the pointer of element [0, ...], and strides in elements.
+pub struct Raw {
+    pub data: *mut u8,
+    pub shape: Vec<usize>,
+    pub strides: Vec<isize>,
+    flags: i32,
+}
+
+/// Reads an array's layout, refusing strides that are not whole elements of `size` bytes.
+pub fn raw(array: &Bound<'_, PyUntypedArray>, what: &str, size: usize) -> PyResult<Raw> {
+    // SAFETY: `array` is a live numpy array; its object header is read, not written.
+    let (data, flags) = unsafe {
+        let ptr = array.as_array_ptr();
+        ((*ptr).fields.data as *mut u8, (*ptr).fields.flags)
+    };
+    let mut strides = Vec::with_capacity(array.ndim());
+    for &bytes in array.strides() {
+        if bytes % size as isize != 0 {
+            return Err(PyValueError::new_err(format!(
+                "{what} has a stride of {bytes} bytes, not a whole number of {size}-byte \
+                 elements: pass a copy (numpy.ascontiguousarray)"
+            )));
+        }
+        strides.push(bytes / size as isize);
+    }
+    if flags & NPY_ARRAY_ALIGNED == 0 {
+        return Err(PyValueError::new_err(format!(
+            "{what} is not aligned for its element type: pass a copy (numpy.ascontiguousarray)"
+        )));
+    }
+    Ok(Raw {
+        data,
+        shape: array.shape().to_vec(),
+        strides,
+        flags,
+    })
+}
+
+impl Raw {
+    /// A view of the array's elements as `T`.
+    ///
+    /// # Safety
+    /// The array holds elements of type `T` and outlives `'a`; nothing writes to it meanwhile.
+    pub unsafe fn view<'a, T>(&self) -> PyResult<TensorView<'a, T>> {
+        let (mut lo, mut hi) = (0isize, 0isize);
+        let empty = self.shape.contains(&0);
+        for (&d, &s) in self.shape.iter().zip(&self.strides) {
+            if d > 0 {
+                let reach = (d as isize - 1) * s;
+                if reach < 0 {
+                    lo += reach;
+                } else {
+                    hi += reach;
+                }
+            }
+        }
+        let len = if empty { 0 } else { (hi - lo + 1) as usize };
+        // SAFETY: every element the view addresses lies in [lo, hi] elements from `data`,
+        // inside the array's buffer; the caller vouches for the type and lifetime.
+        let base = unsafe { (self.data as *const T).offset(if empty { 0 } else { lo }) };
+        let data = unsafe { std::slice::from_raw_parts(base, len) };
+        TensorView::with_strides(data, &self.shape, &self.strides, (-lo) as usize).map_err(err)
+    }
+
+    /// The array's elements as one contiguous, writable run of `T`.
+    ///
+    /// # Safety
+    /// The array holds elements of type `T`, outlives `'a`, and nothing else reads or writes
+    /// it meanwhile.
+    pub unsafe fn slice_mut<'a, T>(&self, what: &str) -> PyResult<&'a mut [T]> {
+        if self.flags & NPY_ARRAY_C_CONTIGUOUS == 0 || self.flags & NPY_ARRAY_WRITEABLE == 0 {
+            return Err(PyValueError::new_err(format!(
+                "{what} must be a writable, C-contiguous array"
+            )));
+        }
+        let len = self.shape.iter().product();
+        // SAFETY: a C-contiguous array of `len` elements of `T` starts at `data`.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.data as *mut T, len) })
+    }
+}
+
+/// A poolkit refusal as the ValueError Python code expects, with the same message.
+pub fn err(e: poolkit::Error) -> PyErr {
+    PyValueError::new_err(e.message().to_string())
+}
+
+/// The refusal of an element type the library does not pool.
+pub fn unsupported(name: &str, what: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{what} has dtype {name}: poolkit pools float32, float64, float16, bfloat16, uint8, int8 \
+         and uint16"
+    ))
+}
