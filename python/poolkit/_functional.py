@@ -243,7 +243,10 @@ def _global(kind):
     axes; each spatial extent of the result is 1, as in ONNX's Global{kind.capitalize()}Pool.
 {EXTRAS}"""
     _finish(fn, f"global_{kind}_pool", doc)
-    _finish(bwd, f"global_{kind}_pool_backward", f"The gradient of ``global_{kind}_pool`` with respect to its input.")
+    _finish(bwd, f"global_{kind}_pool_backward",
+            f"""The gradient of ``global_{kind}_pool`` with respect to its input, for upstream gradient
+    ``grad_output`` (of the pooled shape); returns an array of the input's shape and dtype.
+""")
     return fn, bwd
 
 
