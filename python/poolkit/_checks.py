@@ -45,6 +45,11 @@ def array(value, name):
     """`value` itself when it is a numpy array of a pooled dtype."""
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name} is {type(value).__name__}: poolkit pools numpy arrays (poolkit.torch takes tensors)")
+    if not value.dtype.isnative:
+        raise ValueError(
+            f"{name} has dtype {value.dtype.str}, not in this machine's byte order: convert it with "
+            ".astype(dtype.newbyteorder('='))"
+        )
     if value.dtype.name not in POOLED_DTYPES:
         raise TypeError(
             f"{name} has dtype {value.dtype.name}: poolkit pools " + ", ".join(POOLED_DTYPES)

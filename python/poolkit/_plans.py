@@ -7,6 +7,35 @@ import numpy as np
 from . import _checks as checks
 from ._native import Plan, Unpool
 
+# Plans of recent calls, by their arguments and input shape: a repeated call (a training
+# loop's) skips the argument checks and the planning. Only plain calls are kept (no `out`,
+# no `threads`, batched input); the native call still checks every array it is given.
+_PLANS = {}
+_MAX_PLANS = 512
+
+
+def cached(key, x, out, threads):
+    """The (plan, output shape) of an earlier identical call, or None."""
+    if out is not None or threads is not None:
+        return None
+    try:
+        return _PLANS.get((key, x.shape))
+    except (TypeError, AttributeError):  # unhashable arguments, or not an array
+        return None
+
+
+def remember(key, x, plan, unbatched):
+    if unbatched:
+        return
+    try:
+        entry = (key, x.shape)
+        hash(entry)
+    except TypeError:
+        return
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[entry] = (plan, tuple(plan.output_shape))
+
 
 def _stride(stride, kernel, rank):
     if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0):

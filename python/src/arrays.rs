@@ -1,7 +1,7 @@
 //! numpy arrays seen as poolkit tensors without a copy: an input becomes a strided
 //! `TensorView` over the array's own memory, an output a contiguous `&mut [T]`.
 
-use numpy::{PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use poolkit::TensorView;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -11,9 +11,40 @@ const NPY_ARRAY_ALIGNED: i32 = 0x0100;
 const NPY_ARRAY_WRITEABLE: i32 = 0x0400;
 const NPY_ARRAY_C_CONTIGUOUS: i32 = 0x0001;
 
-/// The element types the library pools, named as numpy (and ml_dtypes) name them.
-pub fn dtype_name(array: &Bound<'_, PyUntypedArray>) -> PyResult<String> {
-    array.dtype().getattr("name")?.extract()
+/// The element type of an array, named as numpy (and ml_dtypes) name it: read from the
+/// descriptor's kind and size, which costs no Python call (numpy's `dtype.name` does).
+pub fn dtype_name(array: &Bound<'_, PyUntypedArray>) -> PyResult<&'static str> {
+    let descr = array.dtype();
+    if descr.is_native_byteorder() == Some(false) {
+        return Err(PyValueError::new_err(format!(
+            "the array's dtype {descr} is not in this machine's byte order: convert it with \
+             .astype(dtype.newbyteorder('='))"
+        )));
+    }
+    let name = match (descr.kind(), descr.itemsize()) {
+        (b'f', 4) => "float32",
+        (b'f', 8) => "float64",
+        (b'f', 2) => "float16",
+        (b'u', 1) => "uint8",
+        (b'i', 1) => "int8",
+        (b'u', 2) => "uint16",
+        (b'i', 8) => "int64",
+        (b'V', 2) if descr.getattr("name")?.extract::<String>()? == "bfloat16" => "bfloat16",
+        _ => "unsupported",
+    };
+    Ok(name)
+}
+
+/// Refuses `array` unless its element type is `want` (an output or gradient has its input's
+/// type; indices are int64).
+pub fn expect(array: &Bound<'_, PyUntypedArray>, want: &str, what: &str) -> PyResult<()> {
+    let got = dtype_name(array)?;
+    if got != want {
+        return Err(PyTypeError::new_err(format!(
+            "{what} has dtype {got} but must be {want}"
+        )));
+    }
+    Ok(())
 }
 
 /// Where an array's elements lie: the pointer of element [0, ...], and strides in elements.

@@ -2,7 +2,7 @@
 //! shape, then run forward, with indices, backward and backward from indices on numpy
 //! arrays, with the GIL released while the library computes.
 
-use crate::arrays::{dtype_name, err, raw};
+use crate::arrays::{dtype_name, err, expect, raw};
 use numpy::PyUntypedArray;
 use poolkit::{
     bf16, f16, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
@@ -185,13 +185,13 @@ impl Plan {
         threads: Option<usize>,
     ) -> PyResult<()> {
         let name = dtype_name(x)?;
-        with_dtype!(name.as_str(), "input", |T| {
+        with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
             );
-            // SAFETY: both arrays hold T (out was made with x's dtype and is checked
-            // contiguous); the Python layer refuses an `out` that shares x's memory.
+            // SAFETY: both arrays hold T (checked above; out is checked contiguous by
+            // slice_mut); the Python layer refuses an `out` that shares x's memory.
             let (xv, o) = unsafe { (xr.view::<T>()?, or.slice_mut::<T>("out")?) };
             let opts = exec(threads);
             py.detach(|| poolkit::pool_into_with(&self.plan, &xv, o, &opts))
@@ -214,8 +214,9 @@ impl Plan {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(x)?;
+        expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
-        with_dtype!(name.as_str(), "input", |T| {
+        with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
@@ -247,14 +248,16 @@ impl Plan {
         threads: Option<usize>,
     ) -> PyResult<()> {
         let name = dtype_name(x)?;
-        with_dtype!(name.as_str(), "input", |T| {
+        with_dtype!(name, "input", |T| {
             let size = size_of::<T>();
+            expect(grad_output, name, "grad_output")?;
             let (xr, dyr) = (
                 raw(x, "input", size)?,
                 raw(grad_output, "grad_output", size)?,
             );
+            expect(grad_input, name, "grad_input")?;
             let dxr = raw(grad_input, "grad_input", size)?;
-            // SAFETY: all three hold T (the Python layer checks the dtypes match);
+            // SAFETY: all three hold T (checked above);
             // grad_input was made for this call.
             let (xv, dyv, dx) = unsafe {
                 (
@@ -285,13 +288,15 @@ impl Plan {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(grad_output)?;
+        expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
-        with_dtype!(name.as_str(), "grad_output", |T| {
+        with_dtype!(name, "grad_output", |T| {
             let size = size_of::<T>();
             let dyr = raw(grad_output, "grad_output", size)?;
+            expect(grad_input, name, "grad_input")?;
             let dxr = raw(grad_input, "grad_input", size)?;
-            // SAFETY: grad_output and grad_input hold T, indices int64 (checked by the
-            // Python layer); grad_input was made for this call.
+            // SAFETY: grad_output and grad_input hold T, indices int64 (checked above);
+            // grad_input was made for this call.
             let (dyv, iv, dx) = unsafe {
                 (
                     dyr.view::<T>()?,

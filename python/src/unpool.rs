@@ -1,7 +1,7 @@
 //! Max-unpooling for Python: a plan built once for a pooled shape, run forward and backward
 //! on numpy arrays through saved argmax indices.
 
-use crate::arrays::{dtype_name, err, raw};
+use crate::arrays::{dtype_name, err, expect, raw};
 use crate::plan::{convention_of, layout_of, padding_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{bf16, f16, UnpoolPlan, UnpoolSpec};
@@ -55,14 +55,15 @@ impl Unpool {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(x)?;
+        expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
-        with_dtype!(name.as_str(), "input", |T| {
+        with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
             );
-            // SAFETY: x and out hold T, indices int64 (checked by the Python layer); out
-            // was made for this call.
+            // SAFETY: x and out hold T, indices int64 (checked above); out was made for
+            // this call.
             let (xv, iv, o) = unsafe {
                 (
                     xr.view::<T>()?,
@@ -88,10 +89,12 @@ impl Unpool {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(grad_output)?;
+        expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
-        with_dtype!(name.as_str(), "grad_output", |T| {
+        with_dtype!(name, "grad_output", |T| {
             let size = size_of::<T>();
             let dyr = raw(grad_output, "grad_output", size)?;
+            expect(grad_input, name, "grad_input")?;
             let dxr = raw(grad_input, "grad_input", size)?;
             // SAFETY: as in `forward`.
             let (dyv, iv, dx) = unsafe {

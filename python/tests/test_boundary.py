@@ -167,3 +167,24 @@ def test_memory_stays_flat_over_a_hundred_thousand_calls():
             pass
     grown = rss_kib() - before
     assert grown < 4096, f"resident memory grew by {grown} KiB"
+
+
+def test_foreign_byte_order_is_refused_not_misread():
+    big = SEED_GRID.astype(">f4")
+    with pytest.raises(ValueError, match="byte order"):
+        poolkit.max_pool2d(big, 2)
+    poolkit.max_pool2d(SEED_GRID, 2)  # a cached plan for this shape must not let it through
+    with pytest.raises(ValueError, match="byte order"):
+        poolkit.max_pool2d(big, 2)
+
+
+def test_repeated_calls_reuse_the_plan_and_still_check_each_array():
+    base = np.random.default_rng(4).normal(size=(2, 3, 8, 8))
+    for _ in range(3):
+        for x in (base.astype(np.float32), base.astype(np.float64)[:, :, ::-1], np.asfortranarray(base)):
+            np.testing.assert_array_equal(poolkit.max_pool2d(x, 2), brute_max_pool2d(np.ascontiguousarray(x), 2, 2))
+            np.testing.assert_allclose(poolkit.avg_pool2d(x, 2), poolkit.avg_pool2d(np.ascontiguousarray(x), 2, threads=1))
+    with pytest.raises(TypeError):
+        poolkit.max_pool2d(base.astype(np.int64), 2)
+    with pytest.raises(TypeError):
+        poolkit.max_pool2d(base.astype(bool), 2)
