@@ -128,6 +128,36 @@ impl Raw {
     }
 }
 
+/// The three arrays of a gradient routed through argmax indices: `grad_output` and the int64
+/// `indices` as views, `grad_input` (of `grad_output`'s dtype) as the run it is written to.
+///
+/// # Safety
+/// `grad_output` holds `T` (its dtype named `name`), the arrays outlive `'a`, and nothing else
+/// touches `grad_input` meanwhile.
+pub unsafe fn routed<'a, T>(
+    grad_output: &Bound<'_, PyUntypedArray>,
+    indices: &Bound<'_, PyUntypedArray>,
+    grad_input: &Bound<'_, PyUntypedArray>,
+    name: &str,
+) -> PyResult<(TensorView<'a, T>, TensorView<'a, i64>, &'a mut [T])> {
+    expect(indices, "int64", "indices")?;
+    expect(grad_input, name, "grad_input")?;
+    let size = size_of::<T>();
+    let (dy, idx) = (
+        raw(grad_output, "grad_output", size)?,
+        raw(indices, "indices", 8)?,
+    );
+    let dx = raw(grad_input, "grad_input", size)?;
+    // SAFETY: the dtypes are checked above; the caller vouches for lifetime and exclusivity.
+    unsafe {
+        Ok((
+            dy.view::<T>()?,
+            idx.view::<i64>()?,
+            dx.slice_mut::<T>("grad_input")?,
+        ))
+    }
+}
+
 /// A poolkit refusal as the ValueError Python code expects, with the same message.
 pub fn err(e: poolkit::Error) -> PyErr {
     PyValueError::new_err(e.message().to_string())

@@ -2,7 +2,7 @@
 //! shape, then run forward, with indices, backward and backward from indices on numpy
 //! arrays, with the GIL released while the library computes.
 
-use crate::arrays::{dtype_name, err, expect, raw};
+use crate::arrays::{dtype_name, err, expect, raw, routed};
 use numpy::PyUntypedArray;
 use poolkit::{
     bf16, f16, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
@@ -288,22 +288,10 @@ impl Plan {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(grad_output)?;
-        expect(indices, "int64", "indices")?;
-        let ir = raw(indices, "indices", 8)?;
         with_dtype!(name, "grad_output", |T| {
-            let size = size_of::<T>();
-            let dyr = raw(grad_output, "grad_output", size)?;
-            expect(grad_input, name, "grad_input")?;
-            let dxr = raw(grad_input, "grad_input", size)?;
-            // SAFETY: grad_output and grad_input hold T, indices int64 (checked above);
-            // grad_input was made for this call.
-            let (dyv, iv, dx) = unsafe {
-                (
-                    dyr.view::<T>()?,
-                    ir.view::<i64>()?,
-                    dxr.slice_mut::<T>("grad_input")?,
-                )
-            };
+            // SAFETY: grad_output holds T (its dtype is `name`); grad_input was made for
+            // this call.
+            let (dyv, iv, dx) = unsafe { routed::<T>(grad_output, indices, grad_input, name)? };
             let opts = exec(threads);
             py.detach(|| {
                 poolkit::max_pool_backward_from_indices_into_with(

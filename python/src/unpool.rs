@@ -1,7 +1,7 @@
 //! Max-unpooling for Python: a plan built once for a pooled shape, run forward and backward
 //! on numpy arrays through saved argmax indices.
 
-use crate::arrays::{dtype_name, err, expect, raw};
+use crate::arrays::{dtype_name, err, expect, raw, routed};
 use crate::plan::{convention_of, layout_of, padding_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{bf16, f16, UnpoolPlan, UnpoolSpec};
@@ -89,21 +89,10 @@ impl Unpool {
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(grad_output)?;
-        expect(indices, "int64", "indices")?;
-        let ir = raw(indices, "indices", 8)?;
         with_dtype!(name, "grad_output", |T| {
-            let size = size_of::<T>();
-            let dyr = raw(grad_output, "grad_output", size)?;
-            expect(grad_input, name, "grad_input")?;
-            let dxr = raw(grad_input, "grad_input", size)?;
-            // SAFETY: as in `forward`.
-            let (dyv, iv, dx) = unsafe {
-                (
-                    dyr.view::<T>()?,
-                    ir.view::<i64>()?,
-                    dxr.slice_mut::<T>("grad_input")?,
-                )
-            };
+            // SAFETY: grad_output holds T (its dtype is `name`); grad_input was made for
+            // this call.
+            let (dyv, iv, dx) = unsafe { routed::<T>(grad_output, indices, grad_input, name)? };
             py.detach(|| {
                 let got = poolkit::max_unpool_backward(&self.plan, &dyv, &iv, convention)?;
                 dx.copy_from_slice(got.data());
