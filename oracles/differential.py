@@ -66,7 +66,7 @@ def run_case(case, binary):
         if case["op"] == "unpool":
             x, side = peers.unpool_inputs(case, x)
         if case["op"] == "roi_max":
-            side = {"rois": np.array(case["rois"], np.float64)}
+            side = {"rois": np.array(case["rois"], gen.np_dtype(case["dtype"]))}
         scale = scale_of(x)
         compared, found = set(), []
 

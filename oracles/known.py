@@ -27,9 +27,10 @@ def nan_index(d):
 
 
 def nan_skipped_by_runtime(d):
-    """ONNX Runtime's MaxPool skips a NaN unless it comes first in the window; poolkit
-    propagates every NaN (PyTorch's rule). Disagreements lie only where poolkit gives NaN."""
-    if d.peer != "ONNX Runtime" or d.case["op"] not in ("max", "global_max"):
+    """ONNX Runtime's MaxPool skips a NaN unless it comes first in the window, and its
+    MaxRoiPool skips every NaN; poolkit propagates every NaN (PyTorch's rule). Disagreements
+    lie only where poolkit gives NaN."""
+    if d.peer != "ONNX Runtime" or d.case["op"] not in ("max", "global_max", "roi_max"):
         return False
     if not _nan_positions(d.x).any() or isinstance(d.mask, str):
         return False

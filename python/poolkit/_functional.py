@@ -268,6 +268,42 @@ def _global(kind):
     return fn, bwd
 
 
+def _roi():
+    def max_roi_pool(input, rois, pooled_shape, spatial_scale=1.0, *, layout="nchw", out=None):
+        x, boxes = _roi_inputs(input, rois)
+        plan = plans.roi_plan(x, boxes, pooled_shape, spatial_scale, layout)
+        y = checks.output(out, tuple(plan.output_shape), x.dtype, [x, boxes])
+        plan.forward(x, boxes, y)
+        return y
+
+    def max_roi_pool_backward(grad_output, input, rois, pooled_shape, spatial_scale=1.0, *, layout="nchw",
+                              out=None):
+        x, boxes = _roi_inputs(input, rois)
+        dy = checks.same_dtype(checks.array(grad_output, "grad_output"), x, "grad_output")
+        plan = plans.roi_plan(x, boxes, pooled_shape, spatial_scale, layout)
+        dx = checks.output(out, x.shape, x.dtype, [x, boxes, dy])
+        plan.backward(x, boxes, dy, dx)
+        return dx
+
+    _finish(max_roi_pool, "max_roi_pool", f"""Max RoI pooling, as ONNX's MaxRoiPool (Fast R-CNN): each box of
+    ``rois`` ([num_rois, 5] rows of batch index, x1, y1, x2, y2, in the input's dtype) is
+    scaled by ``spatial_scale``, rounded, and split into ``pooled_shape`` (height, width)
+    bins, each pooled by its maximum (an empty bin gives 0). Returns
+    [num_rois, C, pooled_h, pooled_w] (channels last with ``layout="nhwc"``).
+{{EXTRAS}}""".replace("{{EXTRAS}}", EXTRAS))
+    _finish(max_roi_pool_backward, "max_roi_pool_backward", """The gradient of ``max_roi_pool`` with respect
+    to its input: each bin's gradient goes to the input element that was its maximum.
+    Takes the forward call's arguments after ``grad_output``; returns the input's shape.
+""")
+    return max_roi_pool, max_roi_pool_backward
+
+
+def _roi_inputs(input, rois):
+    x = checks.array(input, "input")
+    boxes = checks.same_dtype(checks.array(rois, "rois"), x, "rois")
+    return x, boxes
+
+
 def _global_input(input):
     x = checks.array(input, "input")
     if not 3 <= x.ndim <= 5:
@@ -284,6 +320,8 @@ def build():
             names[fn.__name__] = fn
             back = make_backward(fn.__name__, rank)
             names[back.__name__] = back
+    for fn in _roi():
+        names[fn.__name__] = fn
     for kind in ("max", "avg", "lp"):
         fn, bwd = _global(kind)
         names[fn.__name__] = fn

@@ -5,7 +5,7 @@ extras (pads, auto_pad, layout) into the library's geometry, and allocates outpu
 import numpy as np
 
 from . import _checks as checks
-from ._native import Plan, Unpool
+from ._native import Plan, Roi, Unpool
 
 # Plans of recent calls, by their arguments and input shape: a repeated call (a training
 # loop's) skips the argument checks and the planning. Only plain calls are kept (no `out`,
@@ -114,6 +114,13 @@ def unpool_plan(x, rank, kernel_size, stride, padding, output_size, layout):
     symmetric = checks.sizes(padding, rank, "padding")
     return Unpool(list(x.shape), layout, kernel, stride=_stride(stride, kernel, rank),
                   pads=symmetric + symmetric, output_size=output_size)
+
+
+def roi_plan(x, rois, pooled_shape, spatial_scale, layout):
+    if isinstance(spatial_scale, bool) or not isinstance(spatial_scale, (int, float, np.integer, np.floating)):
+        raise TypeError(f"spatial_scale={spatial_scale!r}: give a number")
+    return Roi(list(x.shape), list(rois.shape), layout, checks.sizes(pooled_shape, 2, "pooled_shape", 1),
+               float(spatial_scale))
 
 
 def forward(plan, x, unbatched, out, threads, return_indices=False, index_format="torch", storage_order=0):

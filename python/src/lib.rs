@@ -4,6 +4,7 @@
 
 mod arrays;
 mod plan;
+mod roi;
 mod unpool;
 
 use pyo3::prelude::*;
@@ -12,6 +13,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::Plan>()?;
     m.add_class::<unpool::Unpool>()?;
+    m.add_class::<roi::Roi>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -176,3 +176,29 @@ def test_unbatched_input_keeps_its_rank():
     y = poolkit.max_pool2d(x, 2)
     np.testing.assert_array_equal(y, F.max_pool2d(torch.from_numpy(x), 2).numpy())
     assert y.shape == (2, 3, 3)
+
+
+def test_max_roi_pool_matches_onnx_runtime():
+    """RoI pooling has no PyTorch core peer: ONNX Runtime's MaxRoiPool (opset 21) is the oracle."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 3, 9, 11)).astype(np.float32)
+    rois = np.array([[0, 1.5, 2.25, 8.0, 7.5], [1, 0, 0, 20, 20], [1, 4.2, 3.3, 4.9, 3.4]], np.float32)
+    node = helper.make_node("MaxRoiPool", ["X", "R"], ["Y"], pooled_shape=[3, 2], spatial_scale=0.5)
+    graph = helper.make_graph([node], "roi", [helper.make_tensor_value_info("X", TensorProto.FLOAT, x.shape),
+                                              helper.make_tensor_value_info("R", TensorProto.FLOAT, rois.shape)],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"X": x, "R": rois})[0]
+    got = poolkit.max_roi_pool(x, rois, (3, 2), 0.5)
+    np.testing.assert_array_equal(got, want)
+    last = poolkit.max_roi_pool(nhwc(x), rois, (3, 2), 0.5, layout="nhwc")
+    np.testing.assert_array_equal(nchw(last), want)
+    dy = np.ones_like(got)
+    dx = poolkit.max_roi_pool_backward(dy, x, rois, (3, 2), 0.5)
+    # Each non-empty bin (inputs are never exactly 0) sends its 1 to an input equal to its max.
+    assert dx.shape == x.shape and dx.sum() == np.count_nonzero(got)
+    assert set(x[dx > 0].tolist()) <= set(got.ravel().tolist())

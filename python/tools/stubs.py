@@ -31,6 +31,7 @@ TYPES = {
     "divisor_override": "Optional[int]", "norm_type": "float", "output_size": "Optional[Sizes]",
     "layout": "Layout", "pads": "Optional[Sequence[int]]", "auto_pad": "Optional[AutoPad]",
     "index_format": "IndexFormat", "storage_order": "int", "threads": "Optional[int]",
+    "rois": "Array", "pooled_shape": "Sizes", "spatial_scale": "float",
 }
 
 
