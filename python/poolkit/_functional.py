@@ -2,8 +2,6 @@
 avg_pool*, lp_pool*, adaptive_*_pool*, max_unpool*, global pooling, and a backward for
 each. Each rank's function is made by one factory, so the three ranks cannot drift apart."""
 
-import numpy as np
-
 from . import _checks as checks
 from . import _plans as plans
 
@@ -58,10 +56,8 @@ def make_max_pool(rank):
         key = ("max", rank, type(kernel_size), kernel_size, stride, padding, dilation, ceil_mode, layout, pads,
                auto_pad)
         hit = plans.cached(key, input, out, threads)
-        if hit is not None and not return_indices:
-            y = np.empty(hit[1], input.dtype)
-            hit[0].forward(input, y, None)
-            return y
+        if hit is not None:
+            return plans.run_cached(hit, input, return_indices, index_format, storage_order)
         x, unbatched = _prepare(input, rank, layout)
         plan = plans.window_plan("max", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
                                  layout, pads, auto_pad)
@@ -86,9 +82,7 @@ def make_avg_pool(rank):
                divisor_override, dilation, layout, pads, auto_pad)
         hit = plans.cached(key, input, out, threads)
         if hit is not None:
-            y = np.empty(hit[1], input.dtype)
-            hit[0].forward(input, y, None)
-            return y
+            return plans.run_cached(hit, input)
         x, unbatched = _prepare(input, rank, layout)
         plan = plans.window_plan("avg", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
                                  layout, pads, auto_pad, count_include_pad, divisor_override)
@@ -108,9 +102,15 @@ def make_avg_pool(rank):
 def make_lp_pool(rank):
     def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode=False, *, padding=0, dilation=1,
                 layout="nchw", pads=None, auto_pad=None, out=None, threads=None):
+        key = ("lp", rank, type(kernel_size), norm_type, kernel_size, stride, ceil_mode, padding, dilation, layout,
+               pads, auto_pad)
+        hit = plans.cached(key, input, out, threads)
+        if hit is not None:
+            return plans.run_cached(hit, input)
         x, unbatched = _prepare(input, rank, layout)
         plan = plans.window_plan("lp", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
                                  layout, pads, auto_pad, p=norm_type)
+        plans.remember(key, x, plan, unbatched)
         return plans.forward(plan, x, unbatched, out, threads)
 
     doc = f"""Power-average (Lp) pooling over {rank} spatial axes: ``(Σ |x|^p)^(1/p)`` per window.
@@ -127,13 +127,23 @@ def make_adaptive(rank, kind):
     if kind == "max":
         def adaptive(input, output_size, return_indices=False, *, layout="nchw", index_format="torch",
                      storage_order=0, out=None, threads=None):
+            key = ("adaptive_max", rank, type(output_size), output_size, layout)
+            hit = plans.cached(key, input, out, threads)
+            if hit is not None:
+                return plans.run_cached(hit, input, return_indices, index_format, storage_order)
             x, unbatched = _prepare(input, rank, layout)
             plan = plans.adaptive_plan("adaptive_max", x, rank, output_size, layout)
+            plans.remember(key, x, plan, unbatched)
             return plans.forward(plan, x, unbatched, out, threads, return_indices, index_format, storage_order)
     else:
         def adaptive(input, output_size, *, layout="nchw", out=None, threads=None):
+            key = ("adaptive_avg", rank, type(output_size), output_size, layout)
+            hit = plans.cached(key, input, out, threads)
+            if hit is not None:
+                return plans.run_cached(hit, input)
             x, unbatched = _prepare(input, rank, layout)
             plan = plans.adaptive_plan("adaptive_avg", x, rank, output_size, layout)
+            plans.remember(key, x, plan, unbatched)
             return plans.forward(plan, x, unbatched, out, threads)
 
     doc = f"""Adaptive {kind} pooling over {rank} spatial axes to ``output_size``, as
@@ -230,8 +240,12 @@ def _global(kind):
     if kind == "max":
         def fn(input, return_indices=False, *, layout="nchw", index_format="torch", storage_order=0,
                out=None, threads=None):
+            hit = plans.cached((op, layout), input, out, threads)
+            if hit is not None:
+                return plans.run_cached(hit, input, return_indices, index_format, storage_order)
             x = _global_input(input)
             plan = plans.global_plan(op, x, layout)
+            plans.remember((op, layout), x, plan, False)
             return plans.forward(plan, x, False, out, threads, return_indices, index_format, storage_order)
 
         def bwd(grad_output, input, *, indices=None, index_format="torch", storage_order=0, layout="nchw",
@@ -241,8 +255,13 @@ def _global(kind):
             return plans.backward(plan, x, False, grad_output, out, threads, indices, index_format, storage_order)
     elif kind == "avg":
         def fn(input, *, layout="nchw", out=None, threads=None):
+            hit = plans.cached((op, layout), input, out, threads)
+            if hit is not None:
+                return plans.run_cached(hit, input)
             x = _global_input(input)
-            return plans.forward(plans.global_plan(op, x, layout), x, False, out, threads)
+            plan = plans.global_plan(op, x, layout)
+            plans.remember((op, layout), x, plan, False)
+            return plans.forward(plan, x, False, out, threads)
 
         def bwd(grad_output, input, *, layout="nchw", out=None, threads=None):
             x = _global_input(input)

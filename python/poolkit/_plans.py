@@ -24,6 +24,18 @@ def cached(key, x, out, threads):
         return None
 
 
+def run_cached(hit, x, return_indices=False, index_format="torch", storage_order=0):
+    """Runs a cached plan on `x`, into fresh arrays."""
+    plan, shape = hit
+    y = np.empty(shape, x.dtype)
+    if not return_indices:
+        plan.forward(x, y, None)
+        return y
+    idx = np.empty(shape, np.int64)
+    plan.forward_with_indices(x, y, idx, index_format, storage_order, None)
+    return y, idx
+
+
 def remember(key, x, plan, unbatched):
     if unbatched:
         return
