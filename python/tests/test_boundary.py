@@ -188,3 +188,39 @@ def test_repeated_calls_reuse_the_plan_and_still_check_each_array():
         poolkit.max_pool2d(base.astype(np.int64), 2)
     with pytest.raises(TypeError):
         poolkit.max_pool2d(base.astype(bool), 2)
+
+
+def brute_avg_pool2d(x, k, s, p, ceil_mode, count_include_pad):
+    """Average pooling from the definition: windows over a zero-padded copy, each divided by
+    its taps inside the padded input (count_include_pad) or inside the input."""
+    n, c, h, w = x.shape
+    padded = np.zeros((n, c, h + 2 * p, w + 2 * p))
+    padded[:, :, p:p + h, p:p + w] = x
+    inside = np.zeros((h + 2 * p, w + 2 * p))
+    inside[p:p + h, p:p + w] = 1
+
+    def extent(size):
+        room = size + 2 * p - k
+        out = (-(-room // s) if ceil_mode else room // s) + 1
+        return out - 1 if ceil_mode and (out - 1) * s >= size + p else out
+
+    oh, ow = extent(h), extent(w)
+    out = np.empty((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            rows = slice(i * s, min(i * s + k, h + 2 * p))
+            cols = slice(j * s, min(j * s + k, w + 2 * p))
+            count = inside[rows, cols].size if count_include_pad else inside[rows, cols].sum()
+            out[:, :, i, j] = padded[:, :, rows, cols].sum(axis=(2, 3)) / count
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_avg_pool_matches_a_numpy_brute_force(seed):
+    rng = random.Random(seed)
+    k = rng.randint(1, 4)
+    s, p = rng.randint(1, 3), rng.randint(0, k // 2)
+    x = np.random.default_rng(seed).normal(size=(2, 2, rng.randint(k, 9), rng.randint(k, 9)))
+    ceil, include = rng.random() < 0.5, rng.random() < 0.5
+    got = poolkit.avg_pool2d(x, k, s, p, ceil, include)
+    np.testing.assert_allclose(got, brute_avg_pool2d(x, k, s, p, ceil, include), rtol=1e-12, atol=1e-12)
