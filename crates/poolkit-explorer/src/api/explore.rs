@@ -257,4 +257,16 @@ mod tests {
         assert_eq!(e.status, 400);
         assert!(e.message.contains("no window fits"), "{}", e.message);
     }
+
+    /// In ceil mode a window may overhang the grid by up to stride - 1: a 7-row window with
+    /// stride 2 on the 6-row grid gives one output row (the formula once underflowed here).
+    #[test]
+    fn a_ceil_mode_window_longer_than_the_grid_by_less_than_the_stride_pools() {
+        let mut r = seed_request();
+        r.settings.kernel = vec![7, 2];
+        r.settings.ceil_mode = true;
+        let v = pool_only(r).unwrap();
+        assert_eq!(v["output_shape"], json!([1, 3]), "{v}");
+        assert_eq!(v["max"]["values"], json!([[9.0, 9.0, 9.0]]));
+    }
 }

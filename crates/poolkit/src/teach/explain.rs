@@ -83,10 +83,11 @@ fn formula(spec: &PoolSpec, plan: &crate::geometry::AxisPlan) -> String {
                 "({input} + {pad_begin} + {pad_end} - {dilation}*({kernel}-1) - 1) / {stride}"
             );
             if window.ceil_mode {
-                let raw = (input + pad_begin + pad_end - dilation * (kernel - 1) - 1)
-                    .div_ceil(stride)
-                    + 1;
-                if raw != output {
+                // Signed: in ceil mode the window may be longer than the padded input.
+                let numerator =
+                    (input + pad_begin + pad_end) as i128 - (dilation * (kernel - 1)) as i128 - 1;
+                let raw = (numerator + stride as i128 - 1).div_euclid(stride as i128) + 1;
+                if raw != output as i128 {
                     format!(
                         "ceil({body}) + 1 = {raw}, minus 1 because window {raw} would start in the end padding = {output}"
                     )
@@ -119,6 +120,18 @@ mod tests {
             axes[0].formula.contains("= 4, minus 1"),
             "{}",
             axes[0].formula
+        );
+    }
+
+    /// A ceil-mode window longer than the input (the numerator is negative) once panicked here.
+    #[test]
+    fn ceil_mode_window_longer_than_the_input() {
+        let spec = PoolSpec::max(WindowSpec::new(&[4]).strides(&[3]).ceil_mode(true));
+        let axes = explain_output_shape(&spec, &[3], "l").unwrap();
+        assert_eq!(axes[0].output, 1);
+        assert_eq!(
+            axes[0].formula,
+            "ceil((3 + 0 + 0 - 1*(4-1) - 1) / 3) + 1 = 1"
         );
     }
 
