@@ -57,6 +57,16 @@ def _judge(case, peer, x, ours, theirs, scale, names=None):
     return found
 
 
+def _shape_check(case, pk, x, ours):
+    """`poolkit shape --explain` must agree with `poolkit apply`: the same shape, or a refusal."""
+    said = pk.shape(case)
+    if ("error" in said) == ("error" in ours) and ("error" in ours or said["shape"] == list(ours["y"].shape)):
+        return []
+    got = said.get("error") or said["shape"]
+    want = ours.get("error") or list(ours["y"].shape)
+    return [Disagreement(case, "poolkit shape", "shape", x, str(got), str(want), f"shape says {got}, apply {want}", ours)]
+
+
 def run_case(case, binary):
     """Runs one case: (peers compared, disagreements)."""
     with tempfile.TemporaryDirectory(prefix="poolkit-diff-") as folder:
@@ -71,6 +81,8 @@ def run_case(case, binary):
         compared, found = set(), []
 
         ours = pk.forward(case, x, side)
+        if case["op"] not in ("unpool", "roi_max"):
+            found += _shape_check(case, pk, x, ours)
         torch_fw = _peer(peers.torch_forward, case, x, side)
         if torch_fw is not None:
             compared.add("PyTorch")

@@ -28,10 +28,13 @@ def _sizes(values):
     return ",".join(str(v) for v in values)
 
 
-def geometry_flags(case):
-    """The command-line flags that state the case's operator and geometry."""
+def geometry_flags(case, for_shape=False):
+    """The command-line flags that state the case's operator and geometry (for `apply`, or
+    for `shape`, which names its layout by letters and has no index flags)."""
     op = case["op"]
-    flags = ["--op", op.replace("_", "-"), "--layout", case["layout"]]
+    flags = ["--op", op.replace("_", "-")]
+    if not for_shape:
+        flags += ["--layout", case["layout"]]
     if "kernel" in case:
         flags += ["--kernel", _sizes(case["kernel"]), "--stride", _sizes(case["stride"])]
         if op != "unpool":
@@ -50,7 +53,7 @@ def geometry_flags(case):
         flags += ["--p", repr(case["p"])]
     if "output_size" in case:
         flags += ["--output-size", _sizes(case["output_size"])]
-    if op in ("max", "adaptive_max", "global_max", "unpool"):
+    if op in ("max", "adaptive_max", "global_max", "unpool") and not for_shape:
         flags += ["--index-format", case.get("index_format", "torch")]
         if "storage_order" in case:
             flags += ["--storage-order", str(case["storage_order"])]
@@ -89,6 +92,27 @@ class Poolkit:
         if done.returncode != 0:
             raise Crash(f"poolkit {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}")
         return None
+
+    def shape(self, case):
+        """`poolkit shape --explain` of the case's input: the output shape in logical order,
+        or {'error': message}."""
+        logical, layout = case["shape"], case["layout"]
+        spatial = "dhw"[3 - (len(logical) - 2):]
+        if layout == "nhwc":
+            dims, letters = [logical[0], *logical[2:], logical[1]], "n" + spatial + "c"
+        else:
+            dims, letters = logical, "nc" + spatial
+        self.calls += 1
+        done = subprocess.run(
+            [self.binary, "shape", _sizes(dims), "--layout", letters, *geometry_flags(case, True), "--explain"],
+            capture_output=True, text=True, timeout=60,
+        )
+        if done.returncode == 2:
+            return {"error": done.stderr.strip()}
+        if done.returncode != 0:
+            raise Crash(f"poolkit shape exited {done.returncode}: {done.stderr.strip()}")
+        out = [int(v) for v in done.stdout.strip().splitlines()[-1].strip("[]").split(",")]
+        return {"shape": [out[0], out[-1], *out[1:-1]] if layout == "nhwc" else out}
 
     def _load(self, name, layout):
         return from_layout(np.load(self.folder / name), layout)
