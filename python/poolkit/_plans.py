@@ -7,10 +7,10 @@ import numpy as np
 from . import _checks as checks
 from ._native import Plan, Roi, Unpool
 
-# Plans of recent calls, by their arguments and input shape: a repeated call (a training
-# loop's) skips the argument checks and the planning. Only plain calls are kept (no `out`,
-# no `threads`, batched input); the native call still checks every array it is given.
-_PLANS = {}
+# Plans of recent calls, by their arguments followed by the input shape: a repeated call (a
+# training loop's) skips the argument checks and the planning. Only plain calls are kept (no
+# `out`, no `threads`, batched input); the native call still checks every array it is given.
+PLANS = {}
 _MAX_PLANS = 512
 
 
@@ -19,7 +19,7 @@ def cached(key, x, out, threads):
     if out is not None or threads is not None:
         return None
     try:
-        return _PLANS.get((key, x.shape))
+        return PLANS.get(key + (x.shape,))
     except (TypeError, AttributeError):  # unhashable arguments, or not an array
         return None
 
@@ -40,13 +40,13 @@ def remember(key, x, plan, unbatched):
     if unbatched:
         return
     try:
-        entry = (key, x.shape)
+        entry = key + (x.shape,)
         hash(entry)
     except TypeError:
         return
-    if len(_PLANS) >= _MAX_PLANS:
-        _PLANS.clear()
-    _PLANS[entry] = (plan, tuple(plan.output_shape))
+    if len(PLANS) >= _MAX_PLANS:
+        PLANS.clear()
+    PLANS[entry] = (plan, tuple(plan.output_shape))
 
 
 def _stride(stride, kernel, rank):
