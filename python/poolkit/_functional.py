@@ -2,6 +2,8 @@
 avg_pool*, lp_pool*, adaptive_*_pool*, max_unpool*, global pooling, and a backward for
 each. Each rank's function is made by one factory, so the three ranks cannot drift apart."""
 
+import re
+
 import numpy as np
 
 from . import _checks as checks
@@ -41,8 +43,43 @@ def _name(rank, stem):
     return f"{stem}{rank}d"
 
 
+def _example_for(name):
+    """A runnable example for the function `name` (doctest checks every one)."""
+    lines = ["import numpy as np, poolkit"]
+    match = re.fullmatch(r"(max_pool|avg_pool|lp_pool|adaptive_max_pool|adaptive_avg_pool|max_unpool)(\d)d(_backward)?",
+                         name)
+    if match:
+        stem, rank, backward = match.group(1), int(match.group(2)), match.group(3)
+        x_shape = (1, 1) + (4,) * rank
+        lines.append(f"x = np.arange({4 ** rank}, dtype=np.float32).reshape({x_shape})")
+        args = {"lp_pool": "2.0, 2", "adaptive_max_pool": "3", "adaptive_avg_pool": "3"}.get(stem, "2")
+        pooled = (1, 1) + ((3,) if stem.startswith("adaptive") else (2,)) * rank
+        if stem == "max_unpool":
+            lines.append(f"y, i = poolkit.max_pool{rank}d(x, 2, return_indices=True)")
+            call, result = (f"{name}(np.ones({x_shape}, np.float32), i, 2)", pooled) if backward else \
+                (f"{name}(y, i, 2)", x_shape)
+        elif backward:
+            call, result = f"{name}(np.ones({pooled}, np.float32), x, {args})", x_shape
+        else:
+            call, result = f"{name}(x, {args})", pooled
+    elif name.startswith("global"):
+        call, result = f"{name}(np.ones((2, 3, 5, 5), np.float32))", (2, 3, 1, 1)
+        if name.endswith("_backward"):
+            call, result = f"{name}(np.ones((2, 3, 1, 1), np.float32), np.ones((2, 3, 5, 5), np.float32))", (2, 3, 5, 5)
+    else:
+        lines += ["x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)",
+                  "rois = np.array([[0, 0, 0, 3, 3]], np.float32)  # batch index, x1, y1, x2, y2"]
+        call, result = f"{name}(x, rois, (2, 2))", (1, 1, 2, 2)
+        if name.endswith("_backward"):
+            call, result = f"{name}(np.ones((1, 1, 2, 2), np.float32), x, rois, (2, 2))", (1, 1, 4, 4)
+    body = "".join(f"        >>> {line}\n" for line in lines + [f"poolkit.{call}.shape"])
+    return f"\n    Example::\n\n{body}        {result}\n"
+
+
 def _finish(fn, name, doc):
     fn.__name__ = fn.__qualname__ = name
+    if "Example::" not in doc:
+        doc = doc.rstrip() + "\n" + _example_for(name)
     fn.__doc__ = doc
     fn.__module__ = "poolkit"
     return fn

@@ -22,3 +22,14 @@ def test_every_function_is_documented():
         if name != "__version__":
             doc = getattr(poolkit, name).__doc__
             assert doc and len(doc) > 80, name
+
+
+def test_every_docstring_example_runs():
+    import doctest
+
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for name in poolkit.__all__:
+        if name != "__version__":
+            for test in doctest.DocTestFinder().find(getattr(poolkit, name), name):
+                runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 2 * (len(poolkit.__all__) - 1)
