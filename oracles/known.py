@@ -38,6 +38,17 @@ def nan_skipped_by_runtime(d):
     return bool(ours_nan[d.mask].all())
 
 
+def runtime_roi_lowest(d):
+    """ONNX Runtime's MaxRoiPool starts each bin at the lowest finite float, so a bin holding
+    only -inf gives -3.4e38 (float32); poolkit gives the bin's maximum, -inf. Explained only
+    where poolkit says -inf and Runtime the lowest finite value."""
+    if d.peer != "ONNX Runtime" or d.case["op"] != "roi_max" or isinstance(d.mask, str) or d.name != "y":
+        return False
+    ours, theirs = as_f64(d.ours), as_f64(d.theirs)
+    lowest = float(np.finfo(d.theirs.dtype).min)
+    return (ours == -np.inf) & (theirs == lowest)
+
+
 def lp_torch_sign(d):
     """PyTorch's lp_pool raises x to the p without an absolute value: for odd or fractional
     p a window with a negative input differs from the norm (Σ|x|^p)^(1/p) poolkit computes,
@@ -186,6 +197,7 @@ RULES = {
     "runtime-no-window": runtime_no_window,
     "runtime-same-dilation": runtime_same_dilation,
     "runtime-negative-same-pad": runtime_negative_same_pad,
+    "runtime-roi-lowest": runtime_roi_lowest,
     "lp-grad-nonfinite": lp_grad_nonfinite,
     "unpool-empty-output": unpool_empty_output,
 }
