@@ -111,3 +111,10 @@ def threads_of(threads):
     if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or not 1 <= threads < 2**31:
         raise ValueError(f"threads={threads!r}: give a whole number from 1 to 2^31 - 1")
     return int(threads)
+
+
+def storage_order_of(order):
+    """ONNX's storage order: 0 (row major) or 1 (column major)."""
+    if isinstance(order, bool) or order not in (0, 1):
+        raise ValueError(f"storage_order={order!r}: ONNX storage orders are 0 (row major) and 1 (column major)")
+    return int(order)

@@ -98,8 +98,9 @@ def make_max_pool(rank):
         if out is None and threads is None:
             # The hot path of a repeated call: one dictionary lookup, then the native call.
             try:
-                plan, shape = PLANS[(max_tag, type(kernel_size), kernel_size, stride, padding, dilation, ceil_mode,
-                                     layout, pads, auto_pad, input.shape)]
+                plan, shape = PLANS[(max_tag, type(kernel_size), type(stride), type(padding), type(dilation),
+                                     kernel_size, stride, padding, dilation, ceil_mode, layout, pads, auto_pad,
+                                     input.shape)]
             except (KeyError, TypeError, AttributeError):
                 pass
             else:
@@ -110,7 +111,8 @@ def make_max_pool(rank):
                 idx = np.empty(shape, np.int64)
                 plan.forward_with_indices(input, y, idx, index_format, storage_order, None)
                 return y, idx
-        key = (max_tag, type(kernel_size), kernel_size, stride, padding, dilation, ceil_mode, layout, pads, auto_pad)
+        key = (max_tag, type(kernel_size), type(stride), type(padding), type(dilation), kernel_size, stride, padding,
+               dilation, ceil_mode, layout, pads, auto_pad)
         x, unbatched = _prepare(input, rank, layout)
         plan = plans.window_plan("max", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
                                  layout, pads, auto_pad)
@@ -135,7 +137,8 @@ def make_avg_pool(rank):
                  out=None, threads=None):
         if out is None and threads is None:
             try:
-                plan, shape = PLANS[(avg_tag, type(kernel_size), kernel_size, stride, padding, ceil_mode,
+                plan, shape = PLANS[(avg_tag, type(kernel_size), type(stride), type(padding),
+                                     type(divisor_override), kernel_size, stride, padding, ceil_mode,
                                      count_include_pad, divisor_override, dilation, layout, pads, auto_pad,
                                      input.shape)]
             except (KeyError, TypeError, AttributeError):
@@ -144,8 +147,8 @@ def make_avg_pool(rank):
                 y = np.empty(shape, input.dtype)
                 plan.forward(input, y, None)
                 return y
-        key = (avg_tag, type(kernel_size), kernel_size, stride, padding, ceil_mode, count_include_pad,
-               divisor_override, dilation, layout, pads, auto_pad)
+        key = (avg_tag, type(kernel_size), type(stride), type(padding), type(divisor_override), kernel_size, stride,
+               padding, ceil_mode, count_include_pad, divisor_override, dilation, layout, pads, auto_pad)
         x, unbatched = _prepare(input, rank, layout)
         plan = plans.window_plan("avg", x, rank, kernel_size, stride, padding, dilation, ceil_mode,
                                  layout, pads, auto_pad, count_include_pad, divisor_override)

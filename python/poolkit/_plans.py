@@ -76,6 +76,8 @@ def window_plan(op, x, rank, kernel_size, stride, padding, dilation, ceil_mode, 
     kernel = checks.sizes(kernel_size, rank, "kernel_size", 1)
     if divisor_override is not None and (isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer))):
         raise TypeError(f"divisor_override={divisor_override!r}: give a whole number or None")
+    if divisor_override is not None and not 0 <= divisor_override < 2**63:
+        raise ValueError(f"divisor_override={divisor_override}: the divisor must be positive")
     if p is not None:
         p = _norm(p)
     return Plan(
@@ -141,6 +143,7 @@ def forward(plan, x, unbatched, out, threads, return_indices=False, index_format
     y = checks.output(out, shape[1:] if unbatched else shape, x.dtype, [x])
     target = y[np.newaxis] if unbatched else y
     threads = checks.threads_of(threads)
+    checks.storage_order_of(storage_order)
     if not return_indices:
         plan.forward(x, target, threads)
         return y
@@ -156,6 +159,7 @@ def backward(plan, x, unbatched, grad_output, out, threads, indices=None, index_
     dx = checks.output(out, x.shape[1:] if unbatched else x.shape, x.dtype, [x, grad_output] + ([] if indices is None else [indices]))
     target = dx[np.newaxis] if unbatched else dx
     threads = checks.threads_of(threads)
+    checks.storage_order_of(storage_order)
     if indices is None:
         plan.backward(x, dy, target, threads)
     else:

@@ -30,7 +30,13 @@ pub fn dtype_name(array: &Bound<'_, PyUntypedArray>) -> PyResult<&'static str> {
         (b'u', 2) => "uint16",
         (b'i', 8) => "int64",
         (b'V', 2) if descr.getattr("name")?.extract::<String>()? == "bfloat16" => "bfloat16",
-        _ => "unsupported",
+        _ => {
+            let name: String = descr.getattr("name")?.extract()?;
+            return Err(PyTypeError::new_err(format!(
+                "an array has dtype {name}: poolkit pools float32, float64, float16, bfloat16, \
+                 uint8, int8 and uint16 (indices are int64)"
+            )));
+        }
     };
     Ok(name)
 }
@@ -50,6 +56,8 @@ pub fn expect(array: &Bound<'_, PyUntypedArray>, want: &str, what: &str) -> PyRe
 /// Where an array's elements lie: the pointer of element [0, ...], and strides in elements.
 pub struct Raw {
     pub data: *mut u8,
+    /// The byte addresses `[start, end)` the array's elements span (empty for no elements).
+    bytes: (usize, usize),
     pub shape: Vec<usize>,
     pub strides: Vec<isize>,
     flags: i32,
@@ -62,6 +70,13 @@ pub fn raw(array: &Bound<'_, PyUntypedArray>, what: &str, size: usize) -> PyResu
         let ptr = array.as_array_ptr();
         ((*ptr).fields.data as *mut u8, (*ptr).fields.flags)
     };
+    let itemsize = array.dtype().itemsize();
+    if itemsize != size {
+        return Err(PyTypeError::new_err(format!(
+            "{what} has {itemsize}-byte elements where {size}-byte ones are needed: give it the \
+             input's dtype"
+        )));
+    }
     let mut strides = Vec::with_capacity(array.ndim());
     for &bytes in array.strides() {
         if bytes % size as isize != 0 {
@@ -77,12 +92,55 @@ pub fn raw(array: &Bound<'_, PyUntypedArray>, what: &str, size: usize) -> PyResu
             "{what} is not aligned for its element type: pass a copy (numpy.ascontiguousarray)"
         )));
     }
+    let shape = array.shape().to_vec();
+    let (lo, hi) = reach(&shape, &strides);
     Ok(Raw {
         data,
-        shape: array.shape().to_vec(),
+        bytes: if shape.contains(&0) {
+            (0, 0)
+        } else {
+            let base = data as isize;
+            (
+                (base + lo * size as isize) as usize,
+                (base + (hi + 1) * size as isize) as usize,
+            )
+        },
+        shape,
         strides,
         flags,
     })
+}
+
+/// The lowest and highest element offsets (from element [0, ...]) a view of `shape` and
+/// `strides` addresses.
+fn reach(shape: &[usize], strides: &[isize]) -> (isize, isize) {
+    let (mut lo, mut hi) = (0isize, 0isize);
+    for (&d, &s) in shape.iter().zip(strides) {
+        if d > 0 {
+            let extent = (d as isize - 1) * s;
+            if extent < 0 {
+                lo += extent;
+            } else {
+                hi += extent;
+            }
+        }
+    }
+    (lo, hi)
+}
+
+/// Refuses an output whose memory overlaps any input's: the library reads the inputs while
+/// it writes the output.
+pub fn apart(out: &Raw, what: &str, inputs: &[&Raw]) -> PyResult<()> {
+    let (a0, a1) = out.bytes;
+    for input in inputs {
+        let (b0, b1) = input.bytes;
+        if a0 < b1 && b0 < a1 {
+            return Err(PyValueError::new_err(format!(
+                "{what} shares memory with an input: give a separate array"
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Raw {
@@ -91,18 +149,8 @@ impl Raw {
     /// # Safety
     /// The array holds elements of type `T` and outlives `'a`; nothing writes to it meanwhile.
     pub unsafe fn view<'a, T>(&self) -> PyResult<TensorView<'a, T>> {
-        let (mut lo, mut hi) = (0isize, 0isize);
+        let (lo, hi) = reach(&self.shape, &self.strides);
         let empty = self.shape.contains(&0);
-        for (&d, &s) in self.shape.iter().zip(&self.strides) {
-            if d > 0 {
-                let reach = (d as isize - 1) * s;
-                if reach < 0 {
-                    lo += reach;
-                } else {
-                    hi += reach;
-                }
-            }
-        }
         let len = if empty { 0 } else { (hi - lo + 1) as usize };
         // SAFETY: every element the view addresses lies in [lo, hi] elements from `data`,
         // inside the array's buffer; the caller vouches for the type and lifetime.
@@ -148,6 +196,7 @@ pub unsafe fn routed<'a, T>(
         raw(indices, "indices", 8)?,
     );
     let dx = raw(grad_input, "grad_input", size)?;
+    apart(&dx, "grad_input", &[&dy, &idx])?;
     // SAFETY: the dtypes are checked above; the caller vouches for lifetime and exclusivity.
     unsafe {
         Ok((

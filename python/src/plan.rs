@@ -2,7 +2,7 @@
 //! shape, then run forward, with indices, backward and backward from indices on numpy
 //! arrays, with the GIL released while the library computes.
 
-use crate::arrays::{dtype_name, err, expect, raw, routed};
+use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
 use numpy::PyUntypedArray;
 use poolkit::{
     bf16, f16, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
@@ -185,13 +185,15 @@ impl Plan {
         threads: Option<usize>,
     ) -> PyResult<()> {
         let name = dtype_name(x)?;
+        expect(out, name, "out")?;
         with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
             );
-            // SAFETY: both arrays hold T (checked above; out is checked contiguous by
-            // slice_mut); the Python layer refuses an `out` that shares x's memory.
+            apart(&or, "out", &[&xr])?;
+            // SAFETY: both arrays hold T (checked above), out apart from x and checked
+            // contiguous by slice_mut.
             let (xv, o) = unsafe { (xr.view::<T>()?, or.slice_mut::<T>("out")?) };
             let opts = exec(threads);
             py.detach(|| poolkit::pool_into_with(&self.plan, &xv, o, &opts))
@@ -216,12 +218,15 @@ impl Plan {
         let name = dtype_name(x)?;
         expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
+        expect(out, name, "out")?;
         with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
             );
-            // SAFETY: as in `forward`; `indices` is an int64 array made for this call.
+            apart(&or, "out", &[&xr, &ir])?;
+            apart(&ir, "indices", &[&xr])?;
+            // SAFETY: as in `forward`; `indices` is an int64 array apart from both.
             let (xv, o, i) = unsafe {
                 (
                     xr.view::<T>()?,
@@ -257,7 +262,8 @@ impl Plan {
             );
             expect(grad_input, name, "grad_input")?;
             let dxr = raw(grad_input, "grad_input", size)?;
-            // SAFETY: all three hold T (checked above);
+            apart(&dxr, "grad_input", &[&xr, &dyr])?;
+            // SAFETY: all three hold T (checked above), grad_input apart from the others;
             // grad_input was made for this call.
             let (xv, dyv, dx) = unsafe {
                 (

@@ -1,7 +1,7 @@
 //! Max RoI pooling for Python (ONNX MaxRoiPool, Fast R-CNN): a plan for a feature map and
 //! a set of boxes, run forward and backward on numpy arrays.
 
-use crate::arrays::{dtype_name, err, expect, raw};
+use crate::arrays::{apart, dtype_name, err, expect, raw};
 use crate::plan::{layout_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{bf16, f16, RoiPlan, RoiPoolSpec};
@@ -63,7 +63,8 @@ impl Roi {
                 raw(rois, "rois", size)?,
                 raw(out, "out", size)?,
             );
-            // SAFETY: the three hold T (checked above); out was made for this call.
+            apart(&or, "out", &[&xr, &rr])?;
+            // SAFETY: the three hold T (checked above); out is apart from the others.
             let (xv, rv, o) =
                 unsafe { (xr.view::<T>()?, rr.view::<T>()?, or.slice_mut::<T>("out")?) };
             py.detach(|| poolkit::max_roi_pool_into(&self.plan, &xv, &rv, o, None))
@@ -95,7 +96,8 @@ impl Roi {
                 raw(grad_output, "grad_output", size)?,
                 raw(grad_input, "grad_input", size)?,
             );
-            // SAFETY: all four hold T (checked above); grad_input was made for this call.
+            apart(&dxr, "grad_input", &[&xr, &rr, &dyr])?;
+            // SAFETY: all four hold T (checked above); grad_input is apart from the others.
             let (xv, rv, dyv, dx) = unsafe {
                 (
                     xr.view::<T>()?,
@@ -104,6 +106,13 @@ impl Roi {
                     dxr.slice_mut::<T>("grad_input")?,
                 )
             };
+            if dx.len() != xv.shape().iter().product::<usize>() {
+                return Err(PyValueError::new_err(format!(
+                    "grad_input holds {} elements but the input has {:?}",
+                    dx.len(),
+                    xv.shape()
+                )));
+            }
             py.detach(|| {
                 let got = poolkit::max_roi_pool_backward(&self.plan, &xv, &rv, &dyv)?;
                 dx.copy_from_slice(got.data());

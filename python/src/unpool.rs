@@ -1,10 +1,11 @@
 //! Max-unpooling for Python: a plan built once for a pooled shape, run forward and backward
 //! on numpy arrays through saved argmax indices.
 
-use crate::arrays::{dtype_name, err, expect, raw, routed};
+use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
 use crate::plan::{convention_of, layout_of, padding_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{bf16, f16, UnpoolPlan, UnpoolSpec};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// An unpooling plan.
@@ -57,13 +58,15 @@ impl Unpool {
         let name = dtype_name(x)?;
         expect(indices, "int64", "indices")?;
         let ir = raw(indices, "indices", 8)?;
+        expect(out, name, "out")?;
         with_dtype!(name, "input", |T| {
             let (xr, or) = (
                 raw(x, "input", size_of::<T>())?,
                 raw(out, "out", size_of::<T>())?,
             );
-            // SAFETY: x and out hold T, indices int64 (checked above); out was made for
-            // this call.
+            apart(&or, "out", &[&xr, &ir])?;
+            // SAFETY: x and out hold T, indices int64 (checked above); out is apart from
+            // both.
             let (xv, iv, o) = unsafe {
                 (
                     xr.view::<T>()?,
@@ -93,6 +96,13 @@ impl Unpool {
             // SAFETY: grad_output holds T (its dtype is `name`); grad_input was made for
             // this call.
             let (dyv, iv, dx) = unsafe { routed::<T>(grad_output, indices, grad_input, name)? };
+            let want: usize = self.plan.input_shape().iter().product();
+            if dx.len() != want {
+                return Err(PyValueError::new_err(format!(
+                    "grad_input holds {} elements but the pooled input has {want}",
+                    dx.len()
+                )));
+            }
             py.detach(|| {
                 let got = poolkit::max_unpool_backward(&self.plan, &dyv, &iv, convention)?;
                 dx.copy_from_slice(got.data());

@@ -224,3 +224,35 @@ def test_avg_pool_matches_a_numpy_brute_force(seed):
     ceil, include = rng.random() < 0.5, rng.random() < 0.5
     got = poolkit.avg_pool2d(x, k, s, p, ceil, include)
     np.testing.assert_allclose(got, brute_avg_pool2d(x, k, s, p, ceil, include), rtol=1e-12, atol=1e-12)
+
+
+def test_the_native_classes_check_what_they_are_given():
+    """The classes behind the functions refuse, without writing, an output of another
+    dtype, an output that overlaps an input, and a gradient buffer of the wrong size."""
+    from poolkit._native import Plan, Unpool
+
+    plan = Plan("max", [1, 1, 4, 4], "nchw", kernel=[2, 2], stride=[2, 2])
+    x = np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4)
+    with pytest.raises(TypeError):
+        plan.forward(x, np.zeros((1, 1, 2, 2), np.uint8), None)
+    with pytest.raises(ValueError, match="shares memory"):
+        plan.forward(x, x.reshape(-1)[:4].reshape(1, 1, 2, 2), None)
+    with pytest.raises(ValueError, match="shares memory"):
+        plan.backward(x, np.ones((1, 1, 2, 2)), x, None)
+    unpool = Unpool([1, 1, 2, 2], "nchw", [2, 2])
+    with pytest.raises(ValueError, match="grad_input"):
+        unpool.backward(np.ones((1, 1, 4, 4)), np.zeros((1, 1, 2, 2), np.int64), np.zeros((1, 1, 3, 3)))
+
+
+def test_cached_plans_do_not_let_other_argument_types_through():
+    x = np.ones((1, 1, 4, 4), np.float32)
+    poolkit.max_pool2d(x, 2, stride=1)
+    with pytest.raises(TypeError):
+        poolkit.max_pool2d(x, 2, stride=True)
+    poolkit.avg_pool2d(x, 2, divisor_override=1)
+    with pytest.raises(TypeError):
+        poolkit.avg_pool2d(x, 2, divisor_override=True)
+    with pytest.raises(ValueError, match="divisor"):
+        poolkit.avg_pool2d(x, 2, divisor_override=-1)
+    with pytest.raises(ValueError, match="storage_order"):
+        poolkit.max_pool2d(x, 2, return_indices=True, index_format="onnx", storage_order=300)

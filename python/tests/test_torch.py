@@ -103,3 +103,15 @@ def test_refusals_and_wrong_types():
         pt.max_pool2d(torch.randn(1, 1, 3, 3), 5)
     with pytest.raises(TypeError):
         pt.max_pool2d([[1.0]], 2)
+
+
+def test_fake_kernels_keep_channels_last_and_modules_keep_their_arguments():
+    x = torch.randn(2, 3, 6, 6, dtype=torch.float64).contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    torch.library.opcheck(_ops.pool, (x, "avg", [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], False, True, None, 2.0, []))
+    torch.library.opcheck(_ops.max_pool, (x, "max", [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], False, []))
+    module = pt.nn.MaxPool2d(2, return_indices=True)
+    assert module.kernel_size == 2 and module.return_indices
+    y, idx = module(x.detach())
+    assert pt.nn.MaxUnpool2d(2)(y, idx, (6, 6)).shape == (2, 3, 6, 6)
+    assert torch.equal(pt.max_pool2d(x.detach(), 2, stride=()), F.max_pool2d(x.detach(), 2))

@@ -29,7 +29,8 @@ def _batched(input, rank):
 
 def _window(rank, kernel_size, stride, padding, dilation):
     kernel = checks.sizes(kernel_size, rank, "kernel_size", 1)
-    stride = kernel if stride is None or stride == [] else checks.sizes(stride, rank, "stride", 1)
+    empty = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+    stride = kernel if empty else checks.sizes(stride, rank, "stride", 1)
     pad = checks.sizes(padding, rank, "padding")
     return kernel, stride, pad + pad, checks.sizes(dilation, rank, "dilation", 1)
 

@@ -47,11 +47,18 @@ def pool(x: Tensor, op: str, kernel: List[int], stride: List[int], pads: List[in
     return y
 
 
+def _fake(x, shape, dtype=None):
+    """A fake result of `shape`, stored as the real kernel stores it (channels last for a
+    channels-last input)."""
+    t = x.new_empty(shape, dtype=dtype or x.dtype)
+    return t.contiguous(memory_format=_format(x, True)) if cv.channels_last(x) else t
+
+
 @pool.register_fake
 def _(x, op, kernel, stride, pads, dilation, ceil_mode, count_include_pad, divisor_override, p, output_size):
     plan = _plan(x.shape, False, op, kernel, stride, pads, dilation, ceil_mode, count_include_pad,
                  divisor_override, p, output_size)
-    return x.new_empty(plan.output_shape)
+    return _fake(x, plan.output_shape)
 
 
 @torch.library.custom_op("poolkit::pool_backward", mutates_args=(), device_types="cpu")
@@ -107,7 +114,7 @@ def max_pool(x: Tensor, op: str, kernel: List[int], stride: List[int], pads: Lis
 @max_pool.register_fake
 def _(x, op, kernel, stride, pads, dilation, ceil_mode, output_size):
     plan = _plan(x.shape, False, op, kernel, stride, pads, dilation, ceil_mode, True, None, 2.0, output_size)
-    return x.new_empty(plan.output_shape), x.new_empty(plan.output_shape, dtype=torch.int64)
+    return _fake(x, plan.output_shape), _fake(x, plan.output_shape, torch.int64)
 
 
 @torch.library.custom_op("poolkit::max_pool_backward", mutates_args=(), device_types="cpu")

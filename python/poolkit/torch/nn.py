@@ -12,7 +12,7 @@ _functions = vars(sys.modules[__package__])
 __all__ = []
 
 
-def _module(name, function, fields):
+def _module(name, function, fields, inputs_taken=1):
     def __init__(self, *args, **kwargs):
         torch.nn.Module.__init__(self)
         names = list(fields)
@@ -24,13 +24,18 @@ def _module(name, function, fields):
             if key not in values:
                 raise TypeError(f"{name} got an unexpected argument {key!r}")
             values[key] = value
-        self.arguments = values
+        for key, value in values.items():
+            setattr(self, key, value)
 
     def forward(self, *inputs, **extra):
-        return function(*inputs, **extra, **self.arguments)
+        if inputs_taken > 1 and len(inputs) > inputs_taken:
+            # MaxUnpool's forward takes output_size after input and indices, as in torch.
+            extra["output_size"] = inputs[inputs_taken]
+            inputs = inputs[:inputs_taken]
+        return function(*inputs, **extra, **{key: getattr(self, key) for key in fields})
 
     def extra_repr(self):
-        return ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return ", ".join(f"{k}={getattr(self, k)!r}" for k in fields)
 
     cls = type(name, (torch.nn.Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                           "__doc__": f"``torch.nn.{name}``, computed by poolkit."})
@@ -52,4 +57,4 @@ for _r in (1, 2, 3):
             {"output_size": None, "return_indices": False})
     _module(f"AdaptiveAvgPool{_r}d", _functions[f"adaptive_avg_pool{_r}d"], {"output_size": None})
     _module(f"MaxUnpool{_r}d", _functions[f"max_unpool{_r}d"],
-            {"kernel_size": None, "stride": None, "padding": 0})
+            {"kernel_size": None, "stride": None, "padding": 0}, inputs_taken=2)
