@@ -61,7 +61,9 @@ def lp_torch_sign(d):
     v = as_f64(d.x)
     if (v < 0).any():
         return True
-    return d.name.startswith("dx") and not isinstance(d.mask, str) and bool((v[d.mask] == 0).all())
+    if d.name.startswith("dx") and not isinstance(d.mask, str):
+        return v == 0
+    return False
 
 
 def lp_partial_window(d):
