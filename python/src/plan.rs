@@ -61,7 +61,7 @@ pub fn layout_of(layout: &str) -> PyResult<Layout> {
 }
 
 /// The index convention: PyTorch's per-plane offsets or ONNX's flat ones.
-pub fn convention_of(format: &str, storage_order: u8) -> PyResult<IndexConvention> {
+pub fn convention_of(format: &str, storage_order: i64) -> PyResult<IndexConvention> {
     match (format, storage_order) {
         ("torch", 0) => Ok(IndexConvention::Torch),
         ("torch", _) => Err(PyValueError::new_err(
@@ -211,7 +211,7 @@ impl Plan {
         out: &Bound<'_, PyUntypedArray>,
         indices: &Bound<'_, PyUntypedArray>,
         index_format: &str,
-        storage_order: u8,
+        storage_order: i64,
         threads: Option<usize>,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
@@ -289,7 +289,7 @@ impl Plan {
         indices: &Bound<'_, PyUntypedArray>,
         grad_input: &Bound<'_, PyUntypedArray>,
         index_format: &str,
-        storage_order: u8,
+        storage_order: i64,
         threads: Option<usize>,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;

@@ -52,7 +52,7 @@ impl Unpool {
         indices: &Bound<'_, PyUntypedArray>,
         out: &Bound<'_, PyUntypedArray>,
         index_format: &str,
-        storage_order: u8,
+        storage_order: i64,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(x)?;
@@ -88,7 +88,7 @@ impl Unpool {
         indices: &Bound<'_, PyUntypedArray>,
         grad_input: &Bound<'_, PyUntypedArray>,
         index_format: &str,
-        storage_order: u8,
+        storage_order: i64,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
         let name = dtype_name(grad_output)?;

@@ -256,3 +256,10 @@ def test_cached_plans_do_not_let_other_argument_types_through():
         poolkit.avg_pool2d(x, 2, divisor_override=-1)
     with pytest.raises(ValueError, match="storage_order"):
         poolkit.max_pool2d(x, 2, return_indices=True, index_format="onnx", storage_order=300)
+
+
+def test_a_cached_call_refuses_a_bad_storage_order_too():
+    x = np.ones((1, 1, 8, 8), np.float32)
+    poolkit.max_pool2d(x, 2)
+    with pytest.raises(ValueError, match="storage_order"):
+        poolkit.max_pool2d(x, 2, return_indices=True, index_format="onnx", storage_order=300)
