@@ -40,9 +40,25 @@ pub const ASSETS: &[Asset] = &[
     asset!("/js/views/checkpoint.js", "js/views/checkpoint.js", JS),
 ];
 
+/// The library compiled to WebAssembly, when the build embedded it (see `build.rs`); empty
+/// otherwise, and the page then computes through this server's API.
+static WASM: Asset = Asset {
+    path: "/poolkit_explorer.wasm",
+    content_type: "application/wasm",
+    body: include_bytes!(concat!(env!("OUT_DIR"), "/poolkit_explorer.wasm")),
+};
+
+/// Whether this binary serves the page's WebAssembly build.
+pub fn has_wasm() -> bool {
+    !WASM.body.is_empty()
+}
+
 /// The asset served at `path` (`/index.html` is `/`).
 pub fn find(path: &str) -> Option<&'static Asset> {
     let path = if path == "/index.html" { "/" } else { path };
+    if path == WASM.path {
+        return has_wasm().then_some(&WASM);
+    }
     ASSETS.iter().find(|a| a.path == path)
 }
 

@@ -1,10 +1,13 @@
 //! The interactive Max vs. Average Pooling Explorer, served from this crate.
 //!
 //! `poolkit explore` calls [`serve`]: a small HTTP/1.1 server on `std::net` that serves the
-//! page (HTML, scripts and styles embedded in the binary, nothing loaded from outside) and a
-//! JSON API. The page asks the API for every number it shows — pooled outputs, windows,
-//! argmax positions, gradients, shapes, summaries — and the API computes each one with the
-//! `poolkit` library. The API is documented in `API.md` beside this crate's `Cargo.toml`.
+//! page (HTML, scripts, styles and, when built with it, the library compiled to WebAssembly,
+//! all embedded in the binary, nothing loaded from outside) and a JSON API. Every number the
+//! page shows — pooled outputs, windows, argmax positions, gradients, shapes, summaries —
+//! comes from `poolkit-explorer-api`: in the browser through the WebAssembly build (the same
+//! page `scripts/build-web.sh` writes as a static site), or through this server's API when
+//! the binary has no WebAssembly. The API is documented in `API.md` beside this crate's
+//! `Cargo.toml`.
 //!
 //! Stopping: the server keeps no state worth saving (every request carries the whole page
 //! state), so Ctrl-C's default action, ending the process at once, is a clean stop.
@@ -19,6 +22,9 @@ pub mod api;
 mod assets;
 pub mod http;
 mod routes;
+mod upload;
+
+pub use poolkit_explorer_api as answers;
 
 pub use http::server::{exposure_warning, Server, ServerConfig};
 pub use routes::{body_limit, handle};
@@ -54,6 +60,9 @@ pub fn serve(opts: ServeOptions) -> std::io::Result<()> {
         eprintln!("{warning}");
     }
     println!("poolkit explorer: {url}");
+    if !assets::has_wasm() {
+        println!("(this build has no WebAssembly: the page computes through this server; scripts/build-web.sh builds it)");
+    }
     println!("(Ctrl-C stops it)");
     if opts.open {
         open_in_browser(&url);

@@ -142,10 +142,39 @@ fn invalid_settings_are_400_naming_value_and_rule() {
     );
     assert_eq!(r.status, 400);
     let v = r.json();
-    assert_eq!(v["field"], json!("settings.stride"));
+    assert_eq!(v["field"], json!("settings.stride[0]"));
     assert_eq!(
         v["error"],
-        json!("settings.stride is 0 on rows: strides here range from 1 to 16")
+        json!("Stride (rows) is 0: it must be a whole number from 1 to 16.")
+    );
+    // An empty box and a fraction get the same kind of sentence, naming the box.
+    for (stride, field, said) in [
+        (
+            json!([null, 2]),
+            "settings.stride[0]",
+            "Stride (rows) is empty: type a whole number from 1 to 16.",
+        ),
+        (
+            json!([2, 2.5]),
+            "settings.stride[1]",
+            "Stride (columns) is 2.5: it must be a whole number from 1 to 16.",
+        ),
+    ] {
+        let r = post(
+            "/api/explore",
+            json!({ "grid": seed(), "settings": { "stride": stride } }),
+        );
+        assert_eq!(r.status, 400);
+        assert_eq!(r.json()["field"], json!(field));
+        assert_eq!(r.json()["error"], json!(said));
+    }
+    let empty_p = post(
+        "/api/explore",
+        json!({ "grid": seed(), "settings": { "p": null } }),
+    );
+    assert_eq!(
+        empty_p.json()["error"],
+        json!("p is empty: type a number from 0.1 to 100.")
     );
     let unknown = post(
         "/api/explore",

@@ -1,7 +1,7 @@
-// The page's glue: the state, the URL that mirrors it, the tabs, and one request to
-// /api/explore per change whose answer every view draws. No view computes a number.
+// The page's glue: the state, the URL that mirrors it, the tabs, and one `explore` call to
+// the library per change whose answer every view draws. No view computes a number.
 
-import { post } from './api.js';
+import { call, engineKind } from './api.js';
 import { exact, heat, range, signed } from './format.js';
 import { GridView } from './grid.js';
 import { SettingsForm } from './settings-form.js';
@@ -31,7 +31,7 @@ function saveUrl() {
 }
 
 async function parseNumber(text) {
-  const { value } = await post('/api/parse', { text, kind: 'number' });
+  const { value } = await call('parse', { text, kind: 'number' });
   return value;
 }
 
@@ -84,13 +84,14 @@ const form = new SettingsForm(state, {
 $('reset-upstream').addEventListener('click', () => { state.upstream = null; refresh('Upstream gradient reset to all ones.'); });
 $('reset-weights').addEventListener('click', () => { state.weights = null; refresh('Weights reset to 0.25.'); });
 
-/** Asks the server for everything and draws it; a refusal is shown in words instead. */
+/** Asks the library for everything and draws it; a refusal is shown in words instead. */
 async function refresh(reason) {
   const mine = ++requestCount;
+  const started = performance.now();
   main.dataset.busy = 'true';
   saveUrl();
   try {
-    const answer = await post('/api/explore', {
+    const answer = await call('explore', {
       grid: state.grid,
       settings: state.settings,
       upstream: state.upstream,
@@ -101,6 +102,9 @@ async function refresh(reason) {
     latest = answer;
     state.grid = answer.input;
     draw(answer);
+    form.clearErrors();
+    main.dataset.drawMs = (performance.now() - started).toFixed(2);
+    if (!performance.getEntriesByName('poolkit-first-draw').length) performance.mark('poolkit-first-draw');
     if (reason) {
       const s = answer.pool.summary;
       announce(`${reason} Average difference ${signed(s.mean_gap)}, largest gap ${signed(s.largest_gap)}.`);
@@ -116,7 +120,7 @@ async function refresh(reason) {
       return refresh(reason);
     }
     latest = null;
-    showProblem(e.message);
+    showProblem(e);
     if (reason) announce(`No output: ${e.message}`);
   } finally {
     if (mine === requestCount) {
@@ -141,9 +145,19 @@ function draw(answer) {
   convView.render(answer.conv, answer.input);
 }
 
-function showProblem(message) {
+/** A refusal in words: beside the setting that caused it, and a banner that says which kind it is. */
+function showProblem(e) {
   const problem = $('problem');
-  problem.textContent = `These settings give no output, so none is shown. ${message}`;
+  const beside = form.showError(e.field, e.message);
+  if (beside) {
+    problem.textContent = `No output until the highlighted setting is changed: ${e.message}`;
+  } else if (e.field === 'grid' || e.field?.startsWith('grid')) {
+    problem.textContent = `The input grid cannot be pooled: ${e.message}`;
+  } else if (e.status === 0 || e.status >= 500) {
+    problem.textContent = e.message;
+  } else {
+    problem.textContent = `These settings give no output, so none is shown. ${e.message}`;
+  }
   problem.hidden = false;
   main.dataset.problem = 'true';
   setOutputsHidden(true);
@@ -198,4 +212,13 @@ window.addEventListener('hashchange', () => {
 
 form.fill();
 setMode(state.mode);
+engineKind().then((kind) => {
+  document.documentElement.dataset.engine = kind;
+  $('engine-note').textContent = kind === 'wasm'
+    ? 'in this page (the library compiled to WebAssembly: nothing you enter leaves your browser)'
+    : 'on the explorer\u2019s local server';
+}).catch((e) => {
+  $('problem').textContent = `The explorer could not start its computing engine: ${e.message}`;
+  $('problem').hidden = false;
+});
 refresh();

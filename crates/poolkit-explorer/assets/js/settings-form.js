@@ -1,15 +1,15 @@
-// The settings form: shows the state's settings, writes changes back into it, and asks
-// the server for new grids (resize, presets, pasted CSV). Controls report on `change`, so
-// a half-typed number is not sent.
+// The settings form: shows the state's settings, writes changes back into it, asks the
+// library for new grids (resize, presets, pasted CSV), and shows a refusal beside the field
+// that caused it. Controls report on `change`, so a half-typed number is not sent.
 
-import { post } from './api.js';
+import { call } from './api.js';
 import { defaultSettings, SEED_GRID } from './state.js';
 
 const AXIS_FIELDS = ['kernel', 'stride', 'dilation', 'pad_begin', 'pad_end'];
 
 const $ = (id) => document.getElementById(id);
 
-/** A number field's value, or null when it is empty (the server then says what is missing). */
+/** A number field's value, or null when it is empty (the library then says what is missing). */
 function numberOf(input) {
   return input.value.trim() === '' ? null : Number(input.value);
 }
@@ -44,6 +44,37 @@ export class SettingsForm {
     reset.textContent = 'Reset everything to the seed';
     reset.addEventListener('click', () => this.reset());
     $('settings-form').append(reset);
+  }
+
+  /** The control a refusal's field names (`settings.stride[1]` is `stride-1`), or null. */
+  static controlOf(field) {
+    const m = /^settings\.(\w+)(?:\[(\d)\])?$/.exec(field ?? '');
+    if (!m) return null;
+    return $(m[2] === undefined ? m[1] : `${m[1]}-${m[2]}`) ?? $(`${m[1]}-0`);
+  }
+
+  /** Shows `message` beside the control of `field`; false when no control matches. */
+  showError(field, message) {
+    this.clearErrors();
+    const control = SettingsForm.controlOf(field);
+    if (!control) return false;
+    const row = control.closest('.axis-row, label');
+    const note = document.createElement('p');
+    note.className = 'field-error';
+    note.id = `${control.id}-error`;
+    note.textContent = message;
+    row.after(note);
+    control.setAttribute('aria-invalid', 'true');
+    control.setAttribute('aria-describedby', note.id);
+    return true;
+  }
+
+  clearErrors() {
+    for (const note of document.querySelectorAll('#settings-form .field-error')) note.remove();
+    for (const control of document.querySelectorAll('#settings-form [aria-invalid]')) {
+      control.removeAttribute('aria-invalid');
+      control.removeAttribute('aria-describedby');
+    }
   }
 
   /** Shows the state's values in the controls. */
@@ -105,19 +136,19 @@ export class SettingsForm {
   resize() {
     const rows = numberOf($('rows'));
     const cols = numberOf($('cols'));
-    return this.newGrid(() => post('/api/resize', { grid: this.state.grid, rows, cols }), `Grid resized to ${rows}×${cols}.`);
+    return this.newGrid(() => call('resize', { grid: this.state.grid, rows, cols }), `Grid resized to ${rows}×${cols}.`);
   }
 
   preset() {
     const name = $('preset').value;
     const body = { name, rows: this.state.grid.length, cols: this.state.grid[0].length, seed: numberOf($('random-seed')) ?? 0 };
     const label = $('preset').selectedOptions[0].textContent;
-    return this.newGrid(() => post('/api/preset', body), `Loaded ${label}.`);
+    return this.newGrid(() => call('preset', body), `Loaded ${label}.`);
   }
 
   csv() {
     const text = $('csv-text').value;
-    return this.newGrid(() => post('/api/parse', { text, kind: 'csv' }), 'Loaded the pasted grid.');
+    return this.newGrid(() => call('parse', { text, kind: 'csv' }), 'Loaded the pasted grid.');
   }
 
   async reset() {

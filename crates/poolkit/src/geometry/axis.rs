@@ -4,8 +4,9 @@
 use crate::error::{bail, Result};
 
 /// The largest extent (input, padding, effective kernel) on one axis: positions stay far
-/// from `isize` overflow even after padding and striding are added.
-pub const MAX_EXTENT: usize = 1 << 48;
+/// from `isize` overflow even after padding and striding are added (2^48 on 64-bit
+/// targets, 2^28 on 32-bit ones such as wasm32, where four extents still fit in `isize`).
+pub const MAX_EXTENT: usize = if usize::BITS >= 64 { 1 << 48 } else { 1 << 28 };
 
 /// Windows checked one by one when dilation exceeds the input (see `resolve_window`).
 const MAX_STRADDLE_CHECKED_WINDOWS: usize = 1 << 20;

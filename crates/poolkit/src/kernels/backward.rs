@@ -18,11 +18,11 @@
 //! `unsafe` here views an f32-typed `T` slice as `[f32]` for the SIMD rows.
 
 use super::exec::Exec;
-use super::isa::Isa;
 use crate::element::Element;
 use crate::geometry::{AxisMode, PoolPlan, Reduction};
 use crate::indices::{IndexConvention, StorageOrder};
 use crate::tensor::{Layout, TensorView};
+#[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
 use std::ops::Range;
 
@@ -249,18 +249,13 @@ fn plane_2x2<T: Element>(
 }
 
 /// True when the f32 AVX2 kernels may run: asked for (AVX2 or wider) and present.
+#[cfg(target_arch = "x86_64")]
 fn avx2(exec: &Exec) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        exec.isa == Isa::Avx2 || (exec.isa > Isa::Avx2 && Isa::Avx2.is_supported())
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = exec;
-        false
-    }
+    use super::isa::Isa;
+    exec.isa == Isa::Avx2 || (exec.isa > Isa::Avx2 && Isa::Avx2.is_supported())
 }
 
+#[cfg(target_arch = "x86_64")]
 /// `s` as `[f32]` when `T` is f32.
 fn as_f32<T: Element>(s: &[T]) -> Option<&[f32]> {
     (TypeId::of::<T>() == TypeId::of::<f32>()).then(|| {
@@ -270,6 +265,7 @@ fn as_f32<T: Element>(s: &[T]) -> Option<&[f32]> {
     })
 }
 
+#[cfg(target_arch = "x86_64")]
 /// `s` as `[f32]` when `T` is f32.
 fn as_f32_mut<T: Element>(s: &mut [T]) -> Option<&mut [f32]> {
     (TypeId::of::<T>() == TypeId::of::<f32>()).then(|| {
@@ -279,6 +275,7 @@ fn as_f32_mut<T: Element>(s: &mut [T]) -> Option<&mut [f32]> {
     })
 }
 
+#[cfg(target_arch = "x86_64")]
 /// `1 / divisor` as f32 when the divisor is a power of two whose reciprocal is a normal
 /// f32: multiplying by it is then exact division (see `x86::backward::avg_2x2_rows`).
 fn power_of_two_reciprocal(divisor: f64) -> Option<f32> {

@@ -1,7 +1,7 @@
 // The seed's checkpoint as a question the server marks: [14, 14, 32] through 2×2/s2 max
 // pooling; the reader's answer is checked against the library's output shape.
 
-import { post } from '../api.js';
+import { call } from '../api.js';
 
 export class CheckpointView {
   constructor() {
@@ -17,7 +17,7 @@ export class CheckpointView {
   async check() {
     this.result.replaceChildren();
     try {
-      const v = await post('/api/checkpoint', { answer: this.answer.value });
+      const v = await call('checkpoint', { answer: this.answer.value });
       const verdict = document.createElement('p');
       verdict.className = v.correct ? 'verdict correct' : 'verdict wrong';
       verdict.dataset.correct = String(v.correct);

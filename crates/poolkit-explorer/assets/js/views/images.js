@@ -1,8 +1,9 @@
 // Real images through 1–4 pooling layers: a sample drawn by the project or the reader's own
-// PNG/JPEG, max and average side by side at each layer. The server decodes, pools and
-// encodes; the page only shows the PNGs it returns.
+// PNG/JPEG, max and average side by side at each layer. The library fits and pools; the page
+// only shows the pixels it returns. An uploaded image never leaves the browser (with the
+// WebAssembly build) and is not kept in the link.
 
-import { get, postBytes } from '../api.js';
+import { call, imageUrl, poolImage } from '../api.js';
 import { short } from '../format.js';
 
 export class ImagesView {
@@ -27,7 +28,8 @@ export class ImagesView {
   async ensureSamples() {
     if (this.loadedSamples) return;
     this.loadedSamples = true;
-    const { samples } = await get('/api/samples');
+    const { samples, max_side: maxSide } = await call('samples');
+    this.maxSide = maxSide;
     for (const s of samples) {
       const button = document.createElement('button');
       button.type = 'button';
@@ -35,7 +37,7 @@ export class ImagesView {
       button.dataset.sample = s.name;
       button.setAttribute('aria-pressed', 'false');
       const img = document.createElement('img');
-      img.src = s.url;
+      img.src = imageUrl(s.image);
       img.alt = '';
       img.width = 48;
       img.height = 48;
@@ -57,28 +59,27 @@ export class ImagesView {
   async useFile() {
     const file = this.file.files[0];
     if (!file) return;
-    this.upload = { name: file.name, type: file.type, bytes: await file.arrayBuffer() };
+    this.upload = file;
     this.state.image.sample = 'upload';
     this.onChange();
     await this.refresh();
   }
 
-  /** Asks the server for the current image's layers and shows them. */
+  /** Asks the library for the current image's layers and shows them. */
   async refresh() {
     await this.ensureSamples();
     this.layers.value = String(this.state.image.layers);
     for (const b of this.list.querySelectorAll('button')) {
       b.setAttribute('aria-pressed', String(b.dataset.sample === this.state.image.sample));
     }
-    const layers = encodeURIComponent(String(this.state.image.layers));
     this.results.dataset.busy = 'true';
     try {
+      const { layers, sample } = this.state.image;
       let answer;
-      if (this.state.image.sample === 'upload' && this.upload) {
-        answer = await postBytes(`/api/image?layers=${layers}`, this.upload.bytes, this.upload.type);
+      if (sample === 'upload' && this.upload) {
+        answer = await poolImage(layers, null, this.upload, this.maxSide);
       } else {
-        const sample = this.state.image.sample === 'upload' ? 'cat' : this.state.image.sample;
-        answer = await postBytes(`/api/image?layers=${layers}&sample=${encodeURIComponent(sample)}`, new Uint8Array(0));
+        answer = await poolImage(layers, sample === 'upload' ? 'cat' : sample);
       }
       this.show(answer);
     } catch (e) {
@@ -94,20 +95,24 @@ export class ImagesView {
   show(answer) {
     const src = answer.source;
     const title = src.name === 'upload' ? `your image${this.upload ? ` (${this.upload.name})` : ''}` : `the “${src.name}” sample`;
-    this.message.textContent = `Showing ${title}: ${src.width}×${src.height}` +
+    // A link cannot carry an uploaded image: say so instead of swapping in a sample silently.
+    const lost = this.state.image.sample === 'upload' && !this.upload
+      ? 'Your uploaded image is not kept in links or across reloads (it never leaves this browser); choose the file again to see it. Meanwhile: '
+      : '';
+    this.message.textContent = `${lost}Showing ${title}: ${src.width}×${src.height}` +
       (src.fitted ? `, averaged down to ${answer.input.width}×${answer.input.height} first.` : '.');
     this.results.dataset.error = 'false';
     this.message.dataset.error = 'false';
     this.results.replaceChildren();
-    this.results.append(figure(answer.input.png, `Input, ${answer.input.width}×${answer.input.height}`, 'input'));
+    this.results.append(figure(imageUrl(answer.input), `Input, ${answer.input.width}×${answer.input.height}`, 'input'));
     for (const layer of answer.layers) {
       const row = document.createElement('div');
       row.className = 'image-layer';
       row.dataset.layer = String(layer.layer);
       const size = `${layer.width}×${layer.height}`;
       row.append(
-        figure(layer.max, `Max pooling × ${layer.layer}: ${size}`, 'max'),
-        figure(layer.avg, `Average pooling × ${layer.layer}: ${size}`, 'avg'),
+        figure(imageUrl(layer.max), `Max pooling × ${layer.layer}: ${size}`, 'max'),
+        figure(imageUrl(layer.avg), `Average pooling × ${layer.layer}: ${size}`, 'avg'),
       );
       const note = document.createElement('p');
       note.className = 'hint';

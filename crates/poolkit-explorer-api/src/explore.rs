@@ -176,7 +176,7 @@ fn global_view(grid: &Grid) -> Result<Value, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::grid::seed_grid;
+    use crate::grid::seed_grid;
     use poolkit::teach::compare_max_avg;
 
     fn seed_request() -> GridRequest {

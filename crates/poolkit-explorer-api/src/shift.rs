@@ -68,7 +68,7 @@ fn compare(plan: &PoolPlan, before: &Grid, after: &Grid) -> Result<Value, ApiErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::grid::seed_grid;
+    use crate::grid::seed_grid;
 
     #[test]
     fn shifting_right_moves_columns_and_fills_zeros() {

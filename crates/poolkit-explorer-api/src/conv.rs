@@ -96,7 +96,7 @@ fn checked_weights(weights: Option<&[Vec<f64>]>) -> Result<Vec<f64>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::grid::seed_grid;
+    use crate::grid::seed_grid;
 
     #[test]
     fn quarter_weights_equal_average_pooling_exactly() {

@@ -70,8 +70,8 @@ fn checked_upstream(given: &[Vec<f64>], rows: usize, cols: usize) -> Result<Grid
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::grid::seed_grid;
-    use crate::api::settings::Operator;
+    use crate::grid::seed_grid;
+    use crate::settings::Operator;
 
     fn request(settings: Value, upstream: Option<Value>) -> GridRequest {
         let mut body = json!({ "grid": seed_grid().to_json(), "settings": settings });

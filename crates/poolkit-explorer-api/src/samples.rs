@@ -3,7 +3,6 @@
 //! erases and average pooling greys), a starfield (single bright pixels that max keeps and
 //! average dims), and concentric rings (fine detail that aliases).
 
-use crate::http::Response;
 use serde_json::{json, Value};
 
 /// Side of every sample, in pixels: four 2×2/s2 layers leave 6×6.
@@ -36,30 +35,15 @@ const SAMPLES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// `GET /api/samples`.
+/// The `samples` endpoint: each sample's name, title, what it shows and size.
 pub fn list() -> Value {
     let samples: Vec<Value> = SAMPLES
         .iter()
         .map(|(name, title, shows)| {
-            json!({ "name": name, "title": title, "shows": shows, "width": SAMPLE_SIDE, "height": SAMPLE_SIDE, "url": format!("/api/samples/{name}.png") })
+            json!({ "name": name, "title": title, "shows": shows, "width": SAMPLE_SIDE, "height": SAMPLE_SIDE, "image": crate::images::image_json(&sample(name).expect("listed samples draw")) })
         })
         .collect();
-    json!({ "samples": samples })
-}
-
-/// `GET /api/samples/NAME.png`.
-pub fn png(file: &str) -> Response {
-    let name = file.strip_suffix(".png").unwrap_or("");
-    match sample(name) {
-        Some(image) => match super::images::encode_png(&image) {
-            Ok(bytes) => Response::asset("image/png", &bytes),
-            Err(e) => e.into_response(),
-        },
-        None => Response::error(
-            404,
-            format!("no sample image {file:?}: the samples are {}", names()),
-        ),
-    }
+    json!({ "samples": samples, "max_side": crate::images::MAX_SIDE })
 }
 
 /// The names, comma-separated, for error messages.
@@ -169,13 +153,5 @@ mod tests {
             assert!(distinct.len() >= 3, "{name} has {} colours", distinct.len());
         }
         assert!(sample("dog").is_none());
-    }
-
-    #[test]
-    fn sample_png_is_served_and_unknown_is_404() {
-        let ok = png("cat.png");
-        assert_eq!((ok.status, ok.content_type), (200, "image/png"));
-        assert_eq!(&ok.body[1..4], b"PNG");
-        assert_eq!(png("dog.png").status, 404);
     }
 }

@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::grid::Grid;
+use super::plain_words::check_geometry;
 use super::settings::Settings;
 use serde::Deserialize;
 
@@ -62,6 +63,7 @@ impl GridRequest {
     pub fn checked(&self) -> Result<(Grid, &Settings), ApiError> {
         let grid = Grid::from_rows(&self.grid, "grid")?;
         self.settings.validate()?;
+        check_geometry(&self.settings, &grid)?;
         Ok((grid, &self.settings))
     }
 }

@@ -3,6 +3,7 @@
 //! (2×2 window, stride 2, no padding).
 
 use super::error::ApiError;
+use super::fields::{axis_refusal, p_refusal, AxisField, AXIS_FIELDS, P_RANGE};
 use poolkit::{Padding, PoolSpec, WindowSpec};
 use serde::{Deserialize, Serialize};
 
@@ -65,27 +66,24 @@ impl Default for Settings {
     }
 }
 
-/// Allowed ranges, inclusive: (field, low, high).
-const KERNEL: (usize, usize) = (1, 16);
-const STRIDE: (usize, usize) = (1, 16);
-const DILATION: (usize, usize) = (1, 8);
-const PAD: (usize, usize) = (0, 8);
-/// Lp orders the page accepts: small p makes `Σ|x|^p` explode past f64, huge p is max.
-pub const P_RANGE: (f64, f64) = (0.1, 100.0);
-
 impl Settings {
     /// Checks every field against the explorer's ranges (the library checks the geometry).
     pub fn validate(&self) -> Result<(), ApiError> {
-        per_axis("settings.kernel", "kernel sizes", &self.kernel, KERNEL)?;
-        per_axis("settings.stride", "strides", &self.stride, STRIDE)?;
-        per_axis("settings.dilation", "dilations", &self.dilation, DILATION)?;
-        per_axis("settings.pad_begin", "paddings", &self.pad_begin, PAD)?;
-        per_axis("settings.pad_end", "paddings", &self.pad_end, PAD)?;
+        for field in &AXIS_FIELDS {
+            let values = match field.key {
+                "kernel" => &self.kernel,
+                "stride" => &self.stride,
+                "dilation" => &self.dilation,
+                "pad_begin" => &self.pad_begin,
+                _ => &self.pad_end,
+            };
+            per_axis(field, values)?;
+        }
         let (lo, hi) = P_RANGE;
         if !(self.p.is_finite() && (lo..=hi).contains(&self.p)) {
             return Err(ApiError::field(
                 "settings.p",
-                format!("p = {}: Lp pooling here takes p from {lo} to {hi}", self.p),
+                p_refusal(Some(&self.p.to_string())),
             ));
         }
         Ok(())
@@ -135,26 +133,23 @@ impl Settings {
     }
 }
 
-fn per_axis(
-    field: &str,
-    what: &str,
-    values: &[usize],
-    (lo, hi): (usize, usize),
-) -> Result<(), ApiError> {
+fn per_axis(field: &AxisField, values: &[usize]) -> Result<(), ApiError> {
     if values.len() != 2 {
         return Err(ApiError::field(
-            field,
+            &format!("settings.{}", field.key),
             format!(
-                "{field} has {} entries: give two, one for rows and one for columns",
+                "{} has {} entries: give two, one for rows and one for columns.",
+                field.label,
                 values.len()
             ),
         ));
     }
-    for (axis, &v) in ["rows", "columns"].iter().zip(values) {
+    let (lo, hi) = field.range;
+    for (axis, &v) in values.iter().enumerate() {
         if !(lo..=hi).contains(&v) {
             return Err(ApiError::field(
-                field,
-                format!("{field} is {v} on {axis}: {what} here range from {lo} to {hi}"),
+                &format!("settings.{}[{axis}]", field.key),
+                axis_refusal(field, axis, Some(&v.to_string())),
             ));
         }
     }
@@ -188,16 +183,16 @@ mod tests {
             ..Settings::default()
         };
         let e = s.validate().unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("settings.stride"));
+        assert_eq!(e.field.as_deref(), Some("settings.stride[1]"));
         assert_eq!(
             e.message,
-            "settings.stride is 0 on columns: strides here range from 1 to 16"
+            "Stride (columns) is 0: it must be a whole number from 1 to 16."
         );
         let p = Settings {
             p: 0.0,
             ..Settings::default()
         };
-        assert!(p.validate().unwrap_err().message.contains("p = 0"));
+        assert!(p.validate().unwrap_err().message.contains("p is 0:"));
         let three = Settings {
             kernel: vec![2, 2, 2],
             ..Settings::default()
