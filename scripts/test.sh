@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test poolkit has, on a fresh machine too: installs what the tests need
 # (Debian's chromium for the browser tests, npm packages, the ONNX conformance data,
-# PyTorch and ONNX Runtime for the differential suite),
+# PyTorch and ONNX Runtime for the differential suite, Debian's WebAssembly Rust toolchain),
 # then checks formatting, lints, the Rust test suites and the explorer in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,12 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "ONNX conformance data (onnx 1.22.0 wheel, pooling cases only)"
 scripts/fetch-onnx-data.sh
+
+step "the explorer's static page: the library as WebAssembly (scripts/build-web.sh)"
+scripts/build-web.sh
+# Every cargo step below builds the explorer with this WebAssembly embedded, so the server
+# the browser tests start serves the page the static build is.
+export POOLKIT_EXPLORER_WASM="$PWD/target/web/site/poolkit_explorer.wasm"
 
 step "formatting and lints"
 cargo fmt --all -- --check

@@ -13,6 +13,8 @@ pub struct ApiError {
     /// The request field at fault, when one is: `settings.stride[1]` (the columns' stride),
     /// `settings.p`, `grid`, `layers`, ...
     pub field: Option<String>,
+    /// The library's own account, when the message retells it in the page's words.
+    pub detail: Option<String>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            detail: None,
         }
     }
 
@@ -36,14 +39,19 @@ impl ApiError {
             status: 400,
             message: message.into(),
             field: Some(field.to_string()),
+            detail: None,
         }
     }
 
-    /// The answer's body: `{"error": message, "field": field}`.
+    /// The answer's body: `{"error": message, "field": field, "detail": detail}`, the last
+    /// two only when present.
     pub fn to_json(&self) -> Value {
         let mut body = json!({ "error": self.message });
         if let Some(field) = &self.field {
             body["field"] = field.clone().into();
+        }
+        if let Some(detail) = &self.detail {
+            body["detail"] = detail.clone().into();
         }
         body
     }

@@ -24,8 +24,9 @@ fn explain(settings: &Settings, grid: &Grid, e: &poolkit::Error) -> ApiError {
     let detail = e.message();
     let plain = |field: String, sentence: String| ApiError {
         status: 400,
-        message: format!("{sentence} (The library says: {detail}.)"),
+        message: sentence,
         field: Some(field),
+        detail: Some(format!("{detail}.")),
     };
     let Some(axis) = detail
         .strip_prefix("axis ")

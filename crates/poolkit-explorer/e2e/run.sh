@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the explorer's browser tests on a fresh machine: installs Debian's Chromium and
 # Node.js with apt-get when they are missing, the pinned npm packages with `npm ci` (no
-# browser download), builds the explorer server, and runs every test with node's own test
-# runner against it. Exits non-zero if anything fails. Screenshots: target/e2e-screenshots/.
+# browser download), builds the static page (scripts/build-web.sh) and the explorer server
+# that embeds it, and runs every test with node's own test runner. Exits non-zero if anything fails. Screenshots: target/e2e-screenshots/.
 #   UPDATE_DOCS_SCREENSHOT=1 also copies the desktop screenshot to docs/explorer.png.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,24 +37,19 @@ if [ "$node_major" -lt 20 ]; then
     exit 1
 fi
 
-# The packages live outside the clone, keyed by the lock file, so that a fresh clone (CI's)
-# reuses them; node_modules here is a link to them.
 echo "==> npm packages (playwright-core and axe-core, pinned by package-lock.json)"
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-lock="$(sha256sum package-lock.json | cut -c1-16)"
-cache="${POOLKIT_CACHE:-$HOME/.cache/poolkit}/e2e-npm-$lock"
-if [ ! -d "$cache/node_modules" ]; then
-    mkdir -p "$(dirname "$cache")"
-    staging="$(mktemp -d "$cache.XXXXXX")"
-    cp package.json package-lock.json "$staging/"
-    (cd "$staging" && npm ci --no-audit --no-fund --loglevel=error)
-    rm -rf "$cache"
-    mv "$staging" "$cache"
+source "$here/../../../scripts/npm-cache.sh"
+npm_packages "$here"
+
+root="$(cd "$here/../../.." && pwd)"
+# scripts/test.sh builds the page first (its cargo steps embed the same WebAssembly);
+# run alone, this script builds it.
+if [ ! -f "${POOLKIT_EXPLORER_WASM:-}" ]; then
+    echo "==> the static build (scripts/build-web.sh)"
+    "$root/scripts/build-web.sh" >/dev/null
+    export POOLKIT_EXPLORER_WASM="$root/target/web/site/poolkit_explorer.wasm"
 fi
-if [ -d node_modules ] && [ ! -L node_modules ]; then
-    rm -rf node_modules
-fi
-ln -sfn "$cache/node_modules" node_modules
+export EXPLORER_WEB="$(dirname "$(dirname "$POOLKIT_EXPLORER_WASM")")"
 
 echo "==> building the explorer server"
 cargo build --locked --quiet -p poolkit-explorer --example serve
@@ -64,4 +59,7 @@ export EXPLORER_BIN="$target_dir/debug/examples/serve"
 export CHROMIUM_PATH="$chromium_path"
 
 echo "==> browser tests (Chromium $("$chromium_path" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1))"
-node --test --test-concurrency=1 --test-timeout=180000 tests/*.test.js
+# Every suite against the static build; targets.test.js also opens the single file from
+# file:// and the page `poolkit explore` serves, and compares the server's numbers with
+# the WebAssembly's.
+EXPLORER_TARGET=static node --test --test-concurrency=1 --test-timeout=180000 tests/*.test.js

@@ -13,6 +13,8 @@ pub fn handle(request: &Request) -> Response {
     let name = path.strip_prefix("/api/").unwrap_or("");
     let result = match (method, name) {
         ("GET", "samples") => call("samples", b"{}", &[]),
+        // The page's engine asks every endpoint with POST; `samples` takes GET too.
+        ("POST", "samples") => json_call(request, "samples"),
         ("GET", n) if n.starts_with("samples/") => {
             return upload::sample_png(&n["samples/".len()..])
         }

@@ -68,8 +68,13 @@ impl Drop for Turn<'_> {
     }
 }
 
-/// `POST /api/image?layers=N[&sample=NAME]`, the body an image file unless a sample is named.
+/// `POST /api/image?layers=N[&sample=NAME]`, the body an image file unless a sample is named;
+/// or a JSON body, `{"layers", "sample"}`, as the page's engine sends it.
 pub fn pool_image(request: &Request) -> Result<Value, ApiError> {
+    let json = request.header("content-type");
+    if json.is_some_and(|kind| kind.starts_with("application/json")) {
+        return poolkit_explorer_api::call("image", &request.body, &[]);
+    }
     let layers = check_layers(request.query_param("layers").unwrap_or("2"))?;
     if let Some(name) = request.query_param("sample") {
         if !request.body.is_empty() {

@@ -4,10 +4,11 @@
 // with the same JSON (API.md); views call `call(endpoint, body)` and never compute.
 
 export class ApiError extends Error {
-  constructor(status, message, field) {
+  constructor(status, message, field, detail) {
     super(message);
     this.status = status;
     this.field = field;
+    this.detail = detail;
   }
 }
 
@@ -88,7 +89,7 @@ async function loadWasm() {
         engine = null;
         throw new ApiError(500, `the explorer met an internal error (${e.message}); please try again`);
       }
-      if (answer.status !== 200) throw new ApiError(answer.status, answer.value.error, answer.value.field);
+      if (answer.status !== 200) throw new ApiError(answer.status, answer.value.error, answer.value.field, answer.value.detail);
       return answer.value;
     },
   };
@@ -102,7 +103,7 @@ async function serverEngine() {
     } catch {
       throw new ApiError(response.status, `the explorer's server answered ${response.status} without an answer it could read`);
     }
-    if (!response.ok) throw new ApiError(response.status, body?.error ?? `HTTP ${response.status}`, body?.field);
+    if (!response.ok) throw new ApiError(response.status, body?.error ?? `HTTP ${response.status}`, body?.field, body?.detail);
     return body;
   };
   const send = async (path, init) => {
@@ -137,7 +138,7 @@ async function openImage(file) {
   try {
     return await createImageBitmap(file);
   } catch {
-    throw new ApiError(400, `${file.name} is not an image this browser can read: choose a PNG or JPEG file`, 'image');
+    throw new ApiError(400, `${file.name} is not a PNG or JPEG image this browser can read: choose another file`, 'image');
   }
 }
 

@@ -18,6 +18,8 @@ const main = $('explorer');
 const state = fromHash(location.hash);
 let latest = null;
 let requestCount = 0;
+// When the reader's latest edit was committed: `data-edit-ms` is the time until it is drawn.
+let editStarted = null;
 
 function announce(text) {
   const el = $('announcer');
@@ -38,6 +40,7 @@ async function parseNumber(text) {
 /** Edits a cell of one of the state's grids; resolves to a refusal message or null. */
 function editor(rowsOf, what) {
   return async (r, c, text) => {
+    editStarted = performance.now();
     let value;
     try {
       value = await parseNumber(text);
@@ -76,7 +79,10 @@ const convView = new ConvView(editor(() => {
 const imagesView = new ImagesView(state, saveUrl);
 new CheckpointView();
 const form = new SettingsForm(state, {
-  onSettings: () => refresh('Settings changed.'),
+  onSettings: () => {
+    editStarted = performance.now();
+    return refresh('Settings changed.');
+  },
   onGrid: (reason) => refresh(reason),
   message: (text) => { $('form-message').textContent = text; },
 });
@@ -103,7 +109,8 @@ async function refresh(reason) {
     state.grid = answer.input;
     draw(answer);
     form.clearErrors();
-    main.dataset.drawMs = (performance.now() - started).toFixed(2);
+    main.dataset.editMs = (performance.now() - (editStarted ?? started)).toFixed(2);
+    editStarted = null;
     if (!performance.getEntriesByName('poolkit-first-draw').length) performance.mark('poolkit-first-draw');
     if (reason) {
       const s = answer.pool.summary;
@@ -132,6 +139,7 @@ async function refresh(reason) {
 
 function draw(answer) {
   $('problem').hidden = true;
+  $('problem-more').hidden = true;
   main.dataset.problem = 'false';
   setOutputsHidden(false);
   const scale = range(answer.input);
@@ -158,6 +166,8 @@ function showProblem(e) {
   } else {
     problem.textContent = `These settings give no output, so none is shown. ${e.message}`;
   }
+  $('problem-detail').textContent = e.detail ?? '';
+  $('problem-more').hidden = !e.detail;
   problem.hidden = false;
   main.dataset.problem = 'true';
   setOutputsHidden(true);

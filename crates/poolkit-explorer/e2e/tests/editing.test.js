@@ -26,7 +26,7 @@ const cell = (grid, r, c) => page.locator(`td[data-grid="${grid}"][data-row="${r
 const editor = () => page.locator('td[data-editing="true"] input');
 
 async function outputsMatchApi() {
-  const answer = await api(page, '/api/pool', await requestBody(page));
+  const answer = await api(page, 'pool', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'max'), answer.max.values);
   assert.deepEqual(await gridValues(page, 'avg'), answer.avg.values);
   return answer;

@@ -1,6 +1,8 @@
-// Shared set-up of the browser tests: the real explorer server (the `serve` example binary,
-// started on a free port), Debian's Chromium through playwright-core, and a page that
-// records every console error and failed request so that each test can insist on none.
+// Shared set-up of the browser tests: the page as EXPLORER_TARGET says (`static`, the
+// default: the static build of scripts/build-web.sh under a plain static file server;
+// `server`: the real explorer server, the `serve` example binary, which serves the same
+// build), each started on a free port; Debian's Chromium through playwright-core; and a page
+// that records every console error and failed request so that each test can insist on none.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,11 +17,16 @@ export const screenshotDir = path.join(repoRoot, 'target', 'e2e-screenshots');
 
 const serverBin = process.env.EXPLORER_BIN || path.join(repoRoot, 'target', 'debug', 'examples', 'serve');
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const webDir = process.env.EXPLORER_WEB || path.join(repoRoot, 'target', 'web');
+export const target = process.env.EXPLORER_TARGET || 'static';
 
-/** Starts the server on a free port; resolves to {url, stop}. */
-export function startServer() {
+/** Starts the page's host on a free port (`kind`: `static` or `server`); resolves to {url, stop}. */
+export function startServer(kind = target) {
+  const [command, args] = kind === 'server'
+    ? [serverBin, ['0']]
+    : ['python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', path.join(webDir, 'site')]];
   return new Promise((resolve, reject) => {
-    const child = spawn(serverBin, ['0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let buffered = '';
     const timer = setTimeout(() => reject(new Error('server printed no URL within 20 s')), 20000);
     child.on('error', reject);
@@ -130,18 +137,23 @@ export async function gridValues(page, name) {
   });
 }
 
-/** Asks the server's API directly, from the page (same origin), for cross-checks. */
-export async function api(page, path, body) {
-  return page.evaluate(async ([p, b]) => {
-    const res = await fetch(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
-    return res.json();
-  }, [path, body]);
+/** Asks the page's engine (the library in WebAssembly, or the server) directly, for
+ *  cross-checks: `endpoint` as API.md names it (`pool`); resolves to the answer or {error, field}. */
+export async function api(page, endpoint, body) {
+  return page.evaluate(async ([e, b]) => {
+    const { call } = await import('./js/api.js');
+    try {
+      return await call(e, b);
+    } catch (err) {
+      return { error: err.message, field: err.field };
+    }
+  }, [endpoint, body]);
 }
 
 /** The body the page sends to /api/explore, rebuilt from its URL (the page's own state). */
 export async function requestBody(page) {
   return page.evaluate(async () => {
-    const { fromHash } = await import('/js/state.js');
+    const { fromHash } = await import('./js/state.js');
     const state = fromHash(location.hash);
     return {
       grid: state.grid,

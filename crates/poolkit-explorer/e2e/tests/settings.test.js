@@ -52,7 +52,7 @@ async function setSelect(id, value) {
 
 /** The page's grids equal the API's answer for the page's own state. */
 async function matchesApi() {
-  const answer = await api(page, '/api/pool', await requestBody(page));
+  const answer = await api(page, 'pool', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'max'), answer.max.values);
   assert.deepEqual(await gridValues(page, 'avg'), answer.avg.values);
   if (answer.lp) assert.deepEqual(await gridValues(page, 'lp'), answer.lp.values);
@@ -144,7 +144,7 @@ test('presets: spike, checkerboard, ramp, seeded random', async () => {
     await page.selectOption('#preset', name);
     if (name === 'random') await page.fill('#random-seed', '7');
     await change(() => page.click('#apply-preset'));
-    const expected = await api(page, '/api/preset', { name, rows: 6, cols: 6, seed: name === 'random' ? 7 : 0 });
+    const expected = await api(page, 'preset', { name, rows: 6, cols: 6, seed: name === 'random' ? 7 : 0 });
     assert.deepEqual(await gridValues(page, 'input'), expected.grid, name);
     await matchesApi();
   }
@@ -172,24 +172,36 @@ test('pasting a CSV grid, and refusing a broken one', async () => {
   assert.deepEqual((await gridValues(page, 'input'))[0], [1, 2, 3, 4]);
 });
 
-test('a setting with no valid output is explained in words, no outputs shown', async () => {
+test('a refusal is a sentence beside the field that caused it, and no outputs are shown', async () => {
   const problem = page.locator('#problem');
-  const refused = async (act, rule) => {
+  const refused = async (act, id, rule) => {
     await page.expectRefusals(act);
     assert.equal(await problem.isVisible(), true);
     assert.match(await problem.textContent(), rule);
+    assert.match(await page.locator(`#${id}-error`).textContent(), rule);
+    assert.equal(await page.locator(`#${id}`).getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator(`#${id}`).getAttribute('aria-describedby'), `${id}-error`);
     assert.equal(await page.locator('td[data-grid="max"]').first().isVisible(), false);
+    // No parser or library jargon in what a learner reads.
+    assert.doesNotMatch(await page.locator('#settings-form').textContent(), /invalid type|expected usize|line 1|taps at|=-/);
+    assert.doesNotMatch(await problem.textContent(), /invalid type|expected usize|line 1|taps at|=-/);
     await assertNoBadNumbers(page);
   };
-  await refused(() => setNumber('kernel-0', 7), /no window fits/);
+  await refused(() => setNumber('kernel-0', 7), 'kernel-0', /On the rows, the window spans 7 cells but the grid with its padding has only 6: no window fits/);
   await setNumber('kernel-0', 2);
   assert.equal(await problem.isVisible(), false);
-  await refused(() => setNumber('stride-1', 0), /settings\.stride is 0 on columns: strides here range from 1 to 16/);
+  assert.equal(await page.locator('.field-error').count(), 0);
+  await refused(() => setNumber('stride-1', 0), 'stride-1', /Stride \(columns\) is 0: it must be a whole number from 1 to 16\./);
+  await refused(() => setNumber('stride-1', ''), 'stride-1', /Stride \(columns\) is empty: type a whole number from 1 to 16\./);
+  await refused(() => setNumber('stride-1', 2.5), 'stride-1', /Stride \(columns\) is 2\.5: it must be a whole number from 1 to 16\./);
   await setNumber('stride-1', 2);
   await setSelect('operator', 'lp');
-  await refused(() => setNumber('p', 0), /p = 0: Lp pooling here takes p from 0\.1 to 100/);
+  await refused(() => setNumber('p', 0), 'p', /p is 0: it must be a number from 0\.1 to 100\./);
+  await refused(() => setNumber('p', ''), 'p', /p is empty: type a number from 0\.1 to 100\./);
   await setNumber('p', 2);
-  await refused(() => setNumber('pad_begin-0', 3), /wholly in padding/);
+  await refused(() => setNumber('pad_begin-0', 3), 'pad_begin-0', /On the rows, padding 3 is as wide as the window \(2 cells\) or wider/);
+  // The library's own account stays one click away for a teacher.
+  assert.match(await page.locator('#problem-detail').textContent(), /wholly in padding/);
   await setNumber('pad_begin-0', 0);
   assert.equal(await problem.isVisible(), false);
   assert.equal(await page.locator('td[data-grid="max"]').first().isVisible(), true);

@@ -45,7 +45,7 @@ test('shift demo: every direction agrees with the API, unchanged counts included
   for (const dir of ['up', 'down', 'left', 'right']) {
     await change(() => page.click(`#shift-direction [data-dir="${dir}"]`));
     assert.equal(await page.locator(`#shift-direction [data-dir="${dir}"]`).getAttribute('aria-checked'), 'true');
-    const answer = await api(page, '/api/shift', await requestBody(page));
+    const answer = await api(page, 'shift', await requestBody(page));
     assert.equal(answer.direction, dir);
     assert.deepEqual(await gridValues(page, 'shifted'), answer.shifted);
     for (const op of ['max', 'avg']) {
@@ -67,7 +67,7 @@ test('shift demo: every direction agrees with the API, unchanged counts included
 
 test('gradient: ones by default, max routes to winners, average spreads; editable upstream', async () => {
   await page.click('#tab-gradient');
-  let answer = await api(page, '/api/gradient', await requestBody(page));
+  let answer = await api(page, 'gradient', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'upstream'), [[1, 1, 1], [1, 1, 1], [1, 1, 1]]);
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(await cell('gradient', 1, 1).getAttribute('data-value'), '1');
@@ -76,25 +76,25 @@ test('gradient: ones by default, max routes to winners, average spreads; editabl
   await cell('upstream', 0, 0).click();
   await editor().fill('5');
   await change(() => page.keyboard.press('Enter'));
-  answer = await api(page, '/api/gradient', await requestBody(page));
+  answer = await api(page, 'gradient', await requestBody(page));
   assert.equal(answer.upstream[0][0], 5);
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(await cell('gradient', 1, 1).getAttribute('data-value'), '5');
   // Average: every input cell of a window gets a quarter.
   await change(() => page.selectOption('#operator', 'avg'));
-  answer = await api(page, '/api/gradient', await requestBody(page));
+  answer = await api(page, 'gradient', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(await cell('gradient', 0, 0).getAttribute('data-value'), '0.25');
   assert.equal(await cell('gradient', 0, 0).textContent(), '0.25', 'not rounded to a misleading 0.3');
   // Overlapping windows add up.
   await page.fill('#stride-0', '1');
   await change(() => page.press('#stride-0', 'Enter'));
-  answer = await api(page, '/api/gradient', await requestBody(page));
+  answer = await api(page, 'gradient', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(answer.grad_input[2][0], 0.5);
   // Global average: one output, gradient 1/36 everywhere.
   await change(() => page.selectOption('#operator', 'global_avg'));
-  answer = await api(page, '/api/gradient', await requestBody(page));
+  answer = await api(page, 'gradient', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'gradient-output'), answer.output);
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(answer.grad_input[0][0], 1 / 36);
@@ -117,7 +117,7 @@ test('strided convolution: 0.25 weights equal average pooling; other weights dif
   await cell('weights', 1, 1).click();
   await editor().fill('1');
   await change(() => page.keyboard.press('Enter'));
-  const answer = await api(page, '/api/conv', await requestBody(page));
+  const answer = await api(page, 'conv', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'conv'), answer.output);
   assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'false');
   await change(() => page.click('#reset-weights'));
@@ -126,7 +126,7 @@ test('strided convolution: 0.25 weights equal average pooling; other weights dif
 
 test('global average and global max: one number each for the whole map', async () => {
   await page.click('#tab-explore');
-  const answer = await api(page, '/api/explore', await requestBody(page));
+  const answer = await api(page, 'explore', await requestBody(page));
   assert.deepEqual(await gridValues(page, 'global_max'), [[answer.global.max]]);
   assert.deepEqual(await gridValues(page, 'global_avg'), [[answer.global.avg]]);
   assert.equal(answer.global.max, 9);

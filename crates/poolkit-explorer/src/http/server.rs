@@ -235,7 +235,8 @@ fn write_response(stream: &mut impl Write, response: &Response) -> std::io::Resu
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
          Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
-         X-Frame-Options: DENY\r\nContent-Security-Policy: default-src 'self'; img-src 'self' data: blob:; \
+         X-Frame-Options: DENY\r\nContent-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+         img-src 'self' data: blob:; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'\r\n",
         response.status,
         reason(response.status),

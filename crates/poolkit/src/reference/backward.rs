@@ -72,7 +72,8 @@ pub(crate) fn lp_partial(x: f64, y: f64, p: f64) -> f64 {
         // p > 1: the derivative vanishes; p <= 1 at 0 is a kink, and 0 is the subgradient PyTorch uses.
         return 0.0;
     }
-    x.signum() * (x.abs() / y).powf(p - 1.0)
+    // libm's pow, as the forward pass uses: the same bits on every target.
+    x.signum() * libm::pow(x.abs() / y, p - 1.0)
 }
 
 /// `dx` for max pooling from the forward pass's indices: each `dy` goes where its index points.

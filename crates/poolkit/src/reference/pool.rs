@@ -112,6 +112,7 @@ pub(crate) fn lp_norm(values: impl Iterator<Item = f64> + Clone, p: f64) -> f64 
     if m == 0.0 || m.is_infinite() {
         return m;
     }
-    let s: f64 = values.map(|v| (v.abs() / m).powf(p)).sum();
-    m * s.powf(1.0 / p)
+    // libm's pow, not the platform's: the same bits on every target (see docs/semantics.md).
+    let s: f64 = values.map(|v| libm::pow(v.abs() / m, p)).sum();
+    m * libm::pow(s, 1.0 / p)
 }
