@@ -34,15 +34,21 @@ def nan_skipped_by_runtime(d):
         return False
     if not _nan_positions(d.x).any() or isinstance(d.mask, str):
         return False
-    ours_nan = np.isnan(as_f64(d.ours_all["y"]))
-    return bool(ours_nan[d.mask].all())
+    if d.name not in ("y", "indices"):
+        return False
+    # The outputs where poolkit gives NaN (values or their indices); another rule may
+    # explain the rest.
+    return np.isnan(as_f64(d.ours_all["y"]))
 
 
-def runtime_roi_lowest(d):
-    """ONNX Runtime's MaxRoiPool starts each bin at the lowest finite float, so a bin holding
-    only -inf gives -3.4e38 (float32); poolkit gives the bin's maximum, -inf. Explained only
-    where poolkit says -inf and Runtime the lowest finite value."""
-    if d.peer != "ONNX Runtime" or d.case["op"] != "roi_max" or isinstance(d.mask, str) or d.name != "y":
+def runtime_lowest_start(d):
+    """ONNX Runtime's MaxPool, GlobalMaxPool and MaxRoiPool start each window at the lowest
+    finite float, so a window holding only -inf (or only -inf and the NaNs they skip) gives
+    -3.4e38 in float32; poolkit gives the window's maximum, -inf. Explained only where poolkit
+    says -inf and Runtime the lowest finite value."""
+    if d.peer != "ONNX Runtime" or d.case["op"] not in ("max", "global_max", "roi_max"):
+        return False
+    if isinstance(d.mask, str) or d.name != "y" or d.theirs.dtype.kind not in "fV":
         return False
     ours, theirs = as_f64(d.ours), as_f64(d.theirs)
     lowest = float(np.finfo(d.theirs.dtype).min)
@@ -199,7 +205,7 @@ RULES = {
     "runtime-no-window": runtime_no_window,
     "runtime-same-dilation": runtime_same_dilation,
     "runtime-negative-same-pad": runtime_negative_same_pad,
-    "runtime-roi-lowest": runtime_roi_lowest,
+    "runtime-lowest-start": runtime_lowest_start,
     "lp-grad-nonfinite": lp_grad_nonfinite,
     "unpool-empty-output": unpool_empty_output,
 }

@@ -58,8 +58,38 @@ pub fn checkpoint(request: CheckpointRequest) -> Result<Value, ApiError> {
     let expected = output_shape_in_format(&spec, &CHECKPOINT_SHAPE, CHECKPOINT_FORMAT)?;
     v["answer"] = json!(answer);
     v["correct"] = json!(answer == expected);
+    v["hints"] = json!(hints(&answer, &expected));
     v["question"] = json!({ "shape": CHECKPOINT_SHAPE, "format": CHECKPOINT_FORMAT, "kernel": [2, 2], "stride": [2, 2] });
     Ok(v)
+}
+
+/// What a wrong answer missed, each in a sentence: the count of numbers, the halving of height
+/// and width, the channels passing through.
+fn hints(answer: &[usize], expected: &[usize]) -> Vec<String> {
+    let mut out = Vec::new();
+    if answer.len() != expected.len() {
+        out.push(format!(
+            "You gave {} number{}; the feature map has {}: height, width and channels.",
+            answer.len(),
+            if answer.len() == 1 { "" } else { "s" },
+            expected.len()
+        ));
+        return out;
+    }
+    let [h, w, c] = CHECKPOINT_SHAPE;
+    if answer[..2] != expected[..2] {
+        out.push(format!(
+            "A 2×2 window with stride 2 halves height and width: {h} → {}, {w} → {}.",
+            expected[0], expected[1]
+        ));
+    }
+    if answer[2] != expected[2] {
+        out.push(format!(
+            "Pooling works on each channel separately and has no weights to mix them: the {c} channels pass through as {}.",
+            expected[2]
+        ));
+    }
+    out
 }
 
 fn explained(spec: &PoolSpec, shape: &[usize], format: &str) -> Result<Value, ApiError> {
@@ -71,7 +101,7 @@ fn explained(spec: &PoolSpec, shape: &[usize], format: &str) -> Result<Value, Ap
     Ok(json!({ "input": shape, "format": format, "output": output, "axes": axes }))
 }
 
-/// Reads "7, 7, 32", "[7,7,32]", "7×7×32" or "7 x 7 x 32" as a shape.
+/// Reads "7, 7, 32", "[7,7,32]", "(7, 7, 32)", "7×7×32" or "7 x 7 x 32" as a shape.
 pub fn parse_shape(text: &str) -> Result<Vec<usize>, ApiError> {
     let refuse = || {
         ApiError::field(
@@ -81,9 +111,12 @@ pub fn parse_shape(text: &str) -> Result<Vec<usize>, ApiError> {
             ),
         )
     };
-    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let inner = text
+        .trim()
+        .trim_start_matches(['[', '(', '{'])
+        .trim_end_matches([']', ')', '}']);
     let parts: Vec<&str> = inner
-        .split([',', 'x', 'X', '×', ' '])
+        .split([',', ';', 'x', 'X', '×', '*', ' '])
         .filter(|p| !p.is_empty())
         .collect();
     if parts.is_empty() || parts.len() > 8 {
@@ -117,6 +150,38 @@ mod tests {
         .unwrap();
         assert_eq!(wrong["correct"], json!(false));
         assert_eq!(wrong["answer"], json!([7, 7, 16]));
+        assert_eq!(
+            wrong["hints"],
+            json!(["Pooling works on each channel separately and has no weights to mix them: the 32 channels pass through as 32."])
+        );
+    }
+
+    #[test]
+    fn answers_in_any_brackets_are_read_and_hints_name_what_was_missed() {
+        for written in ["(7, 7, 32)", "{7;7;32}", "7 * 7 * 32", " [7 7 32] "] {
+            let v = checkpoint(CheckpointRequest {
+                answer: written.into(),
+            })
+            .unwrap();
+            assert_eq!(v["correct"], json!(true), "{written}");
+            assert_eq!(v["hints"], json!([]));
+        }
+        let v = checkpoint(CheckpointRequest {
+            answer: "14, 14, 32".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            v["hints"],
+            json!(["A 2×2 window with stride 2 halves height and width: 14 → 7, 14 → 7."])
+        );
+        let v = checkpoint(CheckpointRequest {
+            answer: "7, 7".into(),
+        })
+        .unwrap();
+        assert!(v["hints"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("You gave 2 numbers; the feature map has 3"));
     }
 
     #[test]

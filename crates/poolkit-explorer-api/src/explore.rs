@@ -19,8 +19,8 @@ pub fn explore(request: GridRequest) -> Result<Value, ApiError> {
         "pool": pool_view(&grid, settings)?,
         "global": global_view(&grid)?,
         "gradient": gradient::gradient_view(&grid, settings, request.upstream.as_deref())?,
-        "shift": shift::shift_view(&grid, settings, request.shift.unwrap_or_default())?,
-        "conv": conv::conv_view(&grid, request.weights.as_deref())?,
+        "shift": shift::shift_view(&grid, settings, request.shift.unwrap_or_default(), request.shift_by)?,
+        "conv": conv::conv_view(&grid, settings, request.weights.as_deref())?,
     }))
 }
 

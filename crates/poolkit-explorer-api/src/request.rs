@@ -7,7 +7,7 @@ use super::plain_words::check_geometry;
 use super::settings::Settings;
 use serde::Deserialize;
 
-/// A shift of the input by one pixel.
+/// The direction the shift demo moves the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -40,7 +40,8 @@ impl Direction {
     }
 }
 
-/// `{"grid": [[...]], "settings": {...}, "upstream": [[...]], "shift": "right", "weights": [[...]]}`.
+/// `{"grid": [[...]], "settings": {...}, "upstream": [[...]], "shift": "right", "shift_by": 1,
+/// "weights": [[...]]}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridRequest {
@@ -53,6 +54,9 @@ pub struct GridRequest {
     /// Direction of the shift demo; right when absent.
     #[serde(default)]
     pub shift: Option<Direction>,
+    /// Pixels the shift demo moves the input by (1 to 8); 1 when absent.
+    #[serde(default)]
+    pub shift_by: Option<usize>,
     /// 2×2 convolution weights; 0.25 each when absent.
     #[serde(default)]
     pub weights: Option<Vec<Vec<f64>>>,

@@ -16,6 +16,21 @@ export function exact(value) {
   return Object.is(value, -0) ? '0' : String(value);
 }
 
+/**
+ * A value for reading (text and screen-reader labels): exact when it has at most four
+ * decimals ("3.5625"), else rounded to three ("2.667", "15.888", "1" for 1.0000000000000002).
+ * Cells keep the exact value in `data-value`; editing starts from it.
+ */
+export function readable(value) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'not a number';
+  const exactText = exact(value);
+  const decimals = exactText.includes('e') ? Infinity : (exactText.split('.')[1] ?? '').length;
+  if (decimals <= 4) return exactText;
+  if (Math.abs(value) < 1e-3) return String(Number(value.toPrecision(2)));
+  const text = String(Number(value.toFixed(3)));
+  return text === '-0' ? '0' : text;
+}
+
 /** Signed with one decimal, as the seed's summary: "+3.0", "−0.5". */
 export function signed(value) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '?';

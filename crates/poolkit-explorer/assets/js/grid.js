@@ -3,7 +3,7 @@
 // edit an editable cell, Esc to cancel. Hover and focus are reported to the view, which
 // decides what to highlight. Values are drawn as given; nothing is computed here.
 
-import { exact, short } from './format.js';
+import { exact, readable, short } from './format.js';
 
 const NAV_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageUp', 'PageDown']);
 
@@ -67,7 +67,7 @@ export class GridView {
         const cell = this.cell(r, c);
         const shown = look(r, c, v) || {};
         const text = shown.text ?? short(v);
-        let label = shown.label ?? `row ${r + 1}, column ${c + 1}, value ${exact(v)}`;
+        let label = shown.label ?? `row ${r + 1}, column ${c + 1}, value ${readable(v)}`;
         // The visible text is part of the name (WCAG 2.5.3), also when it is rounded.
         if (!label.includes(text)) label += `; shown as ${text}`;
         cell.dataset.value = exact(v);

@@ -2,10 +2,10 @@
 // the library per change whose answer every view draws. No view computes a number.
 
 import { call, engineKind } from './api.js';
-import { exact, heat, range, signed } from './format.js';
+import { heat, range, readable, signed } from './format.js';
 import { GridView } from './grid.js';
 import { SettingsForm } from './settings-form.js';
-import { fromHash, MODES, toHash } from './state.js';
+import { defaultSettings, defaultState, exploreRequest, MODES, readLink, toHash } from './state.js';
 import { CheckpointView } from './views/checkpoint.js';
 import { ConvView } from './views/conv.js';
 import { ExploreView } from './views/explore.js';
@@ -15,7 +15,12 @@ import { ShiftView } from './views/shift.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('explorer');
-const state = fromHash(location.hash);
+const link = readLink(location.hash);
+const state = link.state;
+const notices = [...link.notices];
+// Until the first answer is drawn, a value from the link that the library refuses falls
+// back to its default (with a notice) instead of leaving the reader stuck.
+let fromLink = location.hash.length > 1;
 let latest = null;
 let requestCount = 0;
 // When the reader's latest edit was committed: `data-edit-ms` is the time until it is drawn.
@@ -28,8 +33,35 @@ function announce(text) {
   setTimeout(() => { el.textContent = text; }, 30);
 }
 
-function saveUrl() {
-  history.replaceState(null, '', toHash(state));
+// History: each change the reader makes is a new entry, so Back and the Undo button step
+// back through them; `history.state.i` numbers the explorer's own entries.
+let historyIndex = history.state?.i ?? 0;
+let historyTop = historyIndex;
+history.replaceState({ i: historyIndex }, '', location.hash || toHash(state));
+
+/** Mirrors the state in the URL: a new history entry (`push`), or the current one replaced. */
+function saveUrl(push = true) {
+  const hash = toHash(state);
+  if (hash === location.hash) return;
+  if (push && !fromLink) {
+    historyIndex += 1;
+    historyTop = historyIndex;
+    history.pushState({ i: historyIndex }, '', hash);
+  } else {
+    history.replaceState({ i: historyIndex }, '', hash);
+  }
+  syncUndo();
+}
+
+function syncUndo() {
+  $('undo').disabled = historyIndex <= 0;
+  $('redo').disabled = historyIndex >= historyTop;
+}
+
+function showNotices(list) {
+  const el = $('link-notice');
+  el.textContent = list.join(' ');
+  el.hidden = list.length === 0;
 }
 
 async function parseNumber(text) {
@@ -49,7 +81,7 @@ function editor(rowsOf, what) {
       return e.message;
     }
     rowsOf()[r][c] = value;
-    await refresh(`${what} row ${r + 1}, column ${c + 1} set to ${exact(value)}.`);
+    await refresh(`${what} row ${r + 1}, column ${c + 1} set to ${readable(value)}.`);
     return null;
   };
 }
@@ -67,6 +99,18 @@ const exploreView = new ExploreView(inputGrid);
 const shiftView = new ShiftView((direction) => {
   state.shift = direction;
   refresh(`Shifted ${direction}.`);
+}, (by) => {
+  state.shiftBy = by;
+  refresh(by === 'stride' ? 'Shifting by the stride.' : 'Shifting by one pixel.');
+}, async () => {
+  // A single strong feature near a window's corner: a one-pixel shift keeps it in its window.
+  const answer = await call('preset', { name: 'spike', rows: state.grid.length, cols: state.grid[0].length });
+  state.grid = answer.grid;
+  state.upstream = null;
+  state.shift = 'right';
+  state.shiftBy = '1';
+  form.fill();
+  refresh('Loaded a single feature and shifted it right by one pixel.');
 });
 const gradientView = new GradientView(editor(() => {
   state.upstream ??= latest.gradient.upstream.map((row) => row.slice());
@@ -88,7 +132,7 @@ const form = new SettingsForm(state, {
 });
 
 $('reset-upstream').addEventListener('click', () => { state.upstream = null; refresh('Upstream gradient reset to all ones.'); });
-$('reset-weights').addEventListener('click', () => { state.weights = null; refresh('Weights reset to 0.25.'); });
+$('reset-weights').addEventListener('click', () => { state.weights = null; refresh('Weights reset to the averaging weights.'); });
 
 /** Asks the library for everything and draws it; a refusal is shown in words instead. */
 async function refresh(reason) {
@@ -97,16 +141,14 @@ async function refresh(reason) {
   main.dataset.busy = 'true';
   saveUrl();
   try {
-    const answer = await call('explore', {
-      grid: state.grid,
-      settings: state.settings,
-      upstream: state.upstream,
-      shift: state.shift,
-      weights: state.weights,
-    });
+    const answer = await call('explore', exploreRequest(state));
     if (mine !== requestCount) return;
     latest = answer;
     state.grid = answer.input;
+    if (fromLink) {
+      fromLink = false;
+      saveUrl(false);
+    }
     draw(answer);
     form.clearErrors();
     main.dataset.editMs = (performance.now() - (editStarted ?? started)).toFixed(2);
@@ -126,6 +168,18 @@ async function refresh(reason) {
       main.dataset.busy = 'false';
       return refresh(reason);
     }
+    // A link's value the library refuses: its default instead, and say so.
+    if (fromLink && e.field && !e.detail) {
+      const fallback = fallBack(e.field);
+      if (fallback) {
+        notices.push(`The link’s ${fallback} was not valid (${e.message.replace(/\.$/, "")}), so the default is shown.`);
+        showNotices(notices);
+        form.fill();
+        main.dataset.busy = 'false';
+        return refresh(reason);
+      }
+    }
+    fromLink = false;
     latest = null;
     showProblem(e);
     if (reason) announce(`No output: ${e.message}`);
@@ -135,6 +189,24 @@ async function refresh(reason) {
       main.dataset.renders = String(Number(main.dataset.renders) + 1);
     }
   }
+}
+
+/** Resets the part of the state a refusal's field names; its name, or null if none fits. */
+function fallBack(field) {
+  const setting = /^settings\.(\w+)/.exec(field)?.[1];
+  if (setting && setting in state.settings) {
+    state.settings[setting] = defaultSettings()[setting];
+    return setting.replace('_', ' ');
+  }
+  if (field.startsWith('grid')) {
+    state.grid = defaultState().grid;
+    return 'grid';
+  }
+  if (field === 'shift_by') {
+    state.shiftBy = '1';
+    return 'shift';
+  }
+  return null;
 }
 
 function draw(answer) {
@@ -147,10 +219,10 @@ function draw(answer) {
   const cols = answer.input[0].length;
   $('input-title').textContent = `Input (${rows}×${cols})`;
   inputGrid.render(answer.input, (r, c, v) => ({ colour: heat(v, scale) }));
-  exploreView.render(answer);
+  exploreView.render(answer, state.settings);
   shiftView.render(answer.shift, answer.input);
   gradientView.render(answer.gradient);
-  convView.render(answer.conv, answer.input);
+  convView.render(answer.conv, answer.input, state.settings);
 }
 
 /** A refusal in words: beside the setting that caused it, and a banner that says which kind it is. */
@@ -198,7 +270,7 @@ function setMode(mode, focus = false) {
   $('input-area').hidden = state.mode === 'images' || state.mode === 'checkpoint';
   main.dataset.mode = state.mode;
   exploreView.setActive(state.mode === 'explore' && main.dataset.problem !== 'true');
-  saveUrl();
+  saveUrl(false);
   if (state.mode === 'images') imagesView.refresh();
 }
 for (const tab of tabs) {
@@ -212,14 +284,39 @@ for (const tab of tabs) {
   });
 }
 
-window.addEventListener('hashchange', () => {
+/** Shows the state the URL holds now (Back, Forward, Undo, Redo, an edited address). */
+function restore() {
   if (location.hash === toHash(state)) return;
-  Object.assign(state, fromHash(location.hash));
+  const next = readLink(location.hash);
+  fromLink = true;
+  Object.assign(state, next.state);
+  notices.splice(0, notices.length, ...next.notices);
+  showNotices(notices);
   form.fill();
   setMode(state.mode);
   refresh();
+}
+window.addEventListener('popstate', (e) => {
+  historyIndex = e.state?.i ?? 0;
+  syncUndo();
+  restore();
+});
+window.addEventListener('hashchange', restore);
+$('undo').addEventListener('click', () => history.back());
+$('redo').addEventListener('click', () => history.forward());
+document.addEventListener('keydown', (e) => {
+  const typing = e.target.closest?.('input, textarea, select, [contenteditable]');
+  if (typing || !(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z') return;
+  e.preventDefault();
+  if (e.shiftKey) {
+    if (!$('redo').disabled) history.forward();
+  } else if (!$('undo').disabled) {
+    history.back();
+  }
 });
 
+showNotices(notices);
+syncUndo();
 form.fill();
 setMode(state.mode);
 engineKind().then((kind) => {

@@ -38,6 +38,9 @@ export class SettingsForm {
     $('preset').addEventListener('change', () => this.syncVisibility());
     $('apply-preset').addEventListener('click', () => this.preset());
     $('apply-csv').addEventListener('click', () => this.csv());
+    // Narrow screens fold the settings under the grid; a refusal unfolds them.
+    $('settings-toggle').addEventListener('click', () => this.setOpen($('settings').dataset.open !== 'true'));
+    this.setOpen(false);
     const reset = document.createElement('button');
     reset.type = 'button';
     reset.id = 'reset-all';
@@ -53,11 +56,19 @@ export class SettingsForm {
     return $(m[2] === undefined ? m[1] : `${m[1]}-${m[2]}`) ?? $(`${m[1]}-0`);
   }
 
+  /** Unfolds (or folds) the settings where the screen is narrow. */
+  setOpen(open) {
+    $('settings').dataset.open = String(open);
+    $('settings-toggle').setAttribute('aria-expanded', String(open));
+    $('settings-toggle').textContent = open ? 'Hide the settings' : 'Show the settings';
+  }
+
   /** Shows `message` beside the control of `field`; false when no control matches. */
   showError(field, message) {
     this.clearErrors();
     const control = SettingsForm.controlOf(field);
     if (!control) return false;
+    this.setOpen(true);
     const row = control.closest('.axis-row, label');
     const note = document.createElement('p');
     note.className = 'field-error';

@@ -136,13 +136,24 @@ test('phone width: the page does not scroll sideways and a tap selects an output
   await page.tap('td[data-grid="max"][data-row="1"][data-col="2"]');
   const marked = await page.$$eval('td[data-grid="input"][data-mark~="contributor"]', (tds) => tds.map((td) => [td.dataset.row, td.dataset.col]));
   assert.deepEqual(marked, [['2', '4']]);
+  // The settings sit folded right under the input grid, and unfold with one tap.
+  const gap = await page.evaluate(() => document.getElementById('settings-toggle').getBoundingClientRect().top - document.getElementById('grid-input').getBoundingClientRect().bottom);
+  assert.ok(gap < 200, `the settings start ${gap}px below the grid`);
+  assert.equal(await page.locator('#kernel-0').isVisible(), false);
+  await page.tap('#settings-toggle');
+  assert.equal(await page.locator('#kernel-0').isVisible(), true);
+  assert.equal(await page.locator('#settings-toggle').getAttribute('aria-expanded'), 'true');
   // A 16×16 grid still fits: its own box scrolls, not the page.
-  await page.fill('#rows', '16');
-  const n = await renders(page);
-  await page.press('#rows', 'Enter');
-  await redrawn(page, n);
+  for (const id of ['rows', 'cols']) {
+    await page.fill(`#${id}`, '16');
+    const n = await renders(page);
+    await page.press(`#${id}`, 'Enter');
+    await redrawn(page, n);
+  }
+  assert.equal(await page.locator('td[data-grid="input"]').count(), 256);
   const overflow16 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow16 <= 0, `16 rows: page is ${overflow16}px wider than the phone`);
+  assert.ok(overflow16 <= 0, `16×16: page is ${overflow16}px wider than the phone`);
+  assert.equal(await page.evaluate(() => window.innerWidth), 390);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

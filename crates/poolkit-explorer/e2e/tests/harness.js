@@ -150,18 +150,11 @@ export async function api(page, endpoint, body) {
   }, [endpoint, body]);
 }
 
-/** The body the page sends to /api/explore, rebuilt from its URL (the page's own state). */
+/** The body the page sends to `explore`, rebuilt from its URL (the page's own state). */
 export async function requestBody(page) {
   return page.evaluate(async () => {
-    const { fromHash } = await import('./js/state.js');
-    const state = fromHash(location.hash);
-    return {
-      grid: state.grid,
-      settings: state.settings,
-      upstream: state.upstream,
-      shift: state.shift,
-      weights: state.weights,
-    };
+    const { exploreRequest, fromHash } = await import('./js/state.js');
+    return exploreRequest(fromHash(location.hash));
   });
 }
 
@@ -170,6 +163,12 @@ export async function assertNoBadNumbers(page) {
   const text = await page.evaluate(() => document.body.innerText);
   for (const bad of ['NaN', 'undefined', 'Infinity', 'null']) {
     if (text.includes(bad)) throw new Error(`page shows ${bad}: …${text.slice(Math.max(0, text.indexOf(bad) - 80), text.indexOf(bad) + 40)}…`);
+  }
+  // Numbers are read rounded: no text or screen-reader label carries a double's full digits.
+  const labels = await page.$$eval('[aria-label]', (els) => els.map((e) => e.getAttribute('aria-label')));
+  for (const said of [text, ...labels]) {
+    const long = said.match(/\d\.\d{7,}/);
+    if (long) throw new Error(`unrounded number ${long[0]} in: ${said.slice(0, 200)}`);
   }
   const values = await page.$$eval('[data-value]', (els) => els.map((e) => e.dataset.value));
   for (const v of values) {

@@ -99,7 +99,8 @@ test('gradient: ones by default, max routes to winners, average spreads; editabl
   assert.deepEqual(await gridValues(page, 'gradient'), answer.grad_input);
   assert.equal(answer.grad_input[0][0], 1 / 36);
   assert.equal(await cell('gradient', 0, 0).textContent(), '0.028');
-  assert.match(await cell('gradient', 0, 0).getAttribute('aria-label'), /value 0\.027777777777777776; shown as 0\.028/);
+  // Read aloud rounded as shown, never as 0.027777777777777776.
+  assert.match(await cell('gradient', 0, 0).getAttribute('aria-label'), /value 0\.028(,|$)/);
   assert.match(await page.locator('#gradient-output-title').textContent(), /global average/);
   await assertNoBadNumbers(page);
 });
@@ -112,7 +113,8 @@ test('strided convolution: 0.25 weights equal average pooling; other weights dif
   assert.deepEqual(await gridValues(page, 'conv'), avg);
   assert.deepEqual(avg, [[6, 4.5, 4.5], [3.5, 3.75, 6], [4.5, 5.75, 3.5]]);
   assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');
-  assert.equal(await page.locator('#params-conv').textContent(), '4 weights');
+  assert.equal(await page.locator('#params-conv').textContent(), '5 (4 weights + 1 bias)');
+  assert.equal(await page.locator('#params-conv-channels').textContent(), '4,128 (4,096 weights + 32 biases)');
   assert.equal(await page.locator('#params-pool').textContent(), '0');
   await cell('weights', 1, 1).click();
   await editor().fill('1');
@@ -122,6 +124,24 @@ test('strided convolution: 0.25 weights equal average pooling; other weights dif
   assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'false');
   await change(() => page.click('#reset-weights'));
   assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');
+});
+
+test('strided convolution follows the settings\' window, and says why padding makes it differ', async () => {
+  await page.click('#tab-conv');
+  await change(async () => { await page.fill('#kernel-0', '3'); await page.press('#kernel-0', 'Enter'); });
+  await change(async () => { await page.fill('#kernel-1', '3'); await page.press('#kernel-1', 'Enter'); });
+  await change(async () => { await page.fill('#stride-0', '1'); await page.press('#stride-0', 'Enter'); });
+  await change(async () => { await page.fill('#stride-1', '1'); await page.press('#stride-1', 'Enter'); });
+  assert.equal((await gridValues(page, 'weights')).length, 3);
+  assert.equal(await page.locator('#conv-title').textContent(), '3×3/s1 convolution');
+  assert.equal(await page.locator('#params-conv').textContent(), '10 (9 weights + 1 bias)');
+  assert.equal((await gridValues(page, 'conv')).length, 4);
+  await change(async () => { await page.fill('#pad_begin-0', '1'); await page.press('#pad_begin-0', 'Enter'); });
+  assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'false');
+  assert.match(await page.locator('#conv-equal').textContent(), /counts the missing ones as zeros\. Turn on “Average counts padding”/);
+  await change(() => page.check('#count_include_pad'));
+  assert.equal(await page.locator('#conv-equal').getAttribute('data-equal'), 'true');
+  await change(() => page.click('#reset-all'));
 });
 
 test('global average and global max: one number each for the whole map', async () => {

@@ -1,4 +1,4 @@
-// The seed's checkpoint as a question the server marks: [14, 14, 32] through 2×2/s2 max
+// The seed's checkpoint as a question the library marks: [14, 14, 32] through 2×2/s2 max
 // pooling; the reader's answer is checked against the library's output shape.
 
 import { call } from '../api.js';
@@ -23,7 +23,7 @@ export class CheckpointView {
       verdict.dataset.correct = String(v.correct);
       verdict.textContent = v.correct
         ? `✓ Correct: [${v.output.join(', ')}]. Height and width halve; the 32 channels pass through.`
-        : `✗ Not quite: you wrote [${v.answer.join(', ')}], the output is [${v.output.join(', ')}]. Pooling works on each channel separately.`;
+        : `✗ Not quite: you wrote [${v.answer.join(', ')}], the output is [${v.output.join(', ')}]. ${v.hints.join(' ')}`;
       const list = document.createElement('ul');
       for (const axis of v.axes) {
         const li = document.createElement('li');

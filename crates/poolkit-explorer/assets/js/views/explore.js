@@ -3,10 +3,10 @@
 // that reads a hovered input cell, the summary, global pooling and the shape formula.
 
 import { GridView } from '../grid.js';
-import { exact, heat, place, range, signed, span } from '../format.js';
+import { exact, heat, place, range, readable, signed, span } from '../format.js';
 
 const POOLED = ['max', 'avg', 'lp'];
-const NAMES = { max: 'Max pooling', avg: 'Average pooling', lp: 'Lp pooling' };
+const NAMES = { max: 'Max pooling', avg: 'Average pooling', lp: 'Lp norm pooling' };
 
 export class ExploreView {
   constructor(inputGrid) {
@@ -32,9 +32,11 @@ export class ExploreView {
     this.defaultInfo = this.info.textContent;
   }
 
-  /** Draws the server's answer to /api/explore. */
-  render(answer) {
+  /** Draws the library's answer to `explore` for these settings. */
+  render(answer, settings) {
     this.data = answer;
+    this.settings = settings;
+    this.markOperator(settings.operator);
     const pool = answer.pool;
     const scale = range(answer.input);
     const [outRows, outCols] = pool.output_shape;
@@ -48,7 +50,7 @@ export class ExploreView {
     const lpBox = document.getElementById('lp-output');
     lpBox.hidden = !pool.lp;
     if (pool.lp) {
-      document.getElementById('lp-title').firstChild.textContent = `Lp pooling, p = ${exact(pool.lp.p)} `;
+      document.getElementById('lp-title').firstChild.textContent = `Lp norm, p = ${readable(pool.lp.p)} `;
       document.getElementById('lp-shape').textContent = `${outRows}×${outCols}`;
       const lpScale = range(pool.lp.values);
       this.grids.lp.render(pool.lp.values, (r, c, v) => ({
@@ -64,7 +66,7 @@ export class ExploreView {
 
   outputLabel(name, r, c, v) {
     const w = this.data.pool.windows[r][c];
-    let text = `row ${r + 1}, column ${c + 1}, value ${exact(v)}; window ${span(w.rows, 'row')}, ${span(w.cols, 'column')}`;
+    let text = `row ${r + 1}, column ${c + 1}, value ${readable(v)}; window ${span(w.rows, 'row')}, ${span(w.cols, 'column')}`;
     if (name === 'max') text += `; taken from ${place(this.data.pool.max.argmax[r][c])}`;
     return text;
   }
@@ -84,11 +86,11 @@ export class ExploreView {
   renderGlobal(global, scale) {
     this.globalMax.render([[global.max]], (r, c, v) => ({
       colour: heat(v, scale),
-      label: `global max, value ${exact(v)}, at input ${place(global.max_at)}`,
+      label: `global max, value ${readable(v)}, at input ${place(global.max_at)}`,
     }));
     this.globalAvg.render([[global.avg]], (r, c, v) => ({
       colour: heat(v, scale),
-      label: `global average, value ${exact(v)}, the mean of all ${global.count} inputs`,
+      label: `global average, value ${readable(v)}, the mean of all ${global.count} inputs`,
     }));
     document.getElementById('global-note').textContent =
       `The whole ${this.data.input.length}×${this.data.input[0].length} map becomes one number: its largest value (at input ${place(global.max_at)}) or the mean of all ${global.count} values. No parameters either way — this is how GoogLeNet and ResNet replace a large fully connected head.`;
@@ -158,28 +160,70 @@ export class ExploreView {
         for (const wr of w.rows) for (const wc of w.cols) add(inputMarks, `${wr},${wc}`, 'window');
       }
       add(inputMarks, `${r},${c}`, 'selected');
-      const value = exact(this.data.input[r][c]);
+      const value = readable(this.data.input[r][c]);
       this.info.textContent = readers.length === 0
-        ? `Input ${place([r, c])} (${value}) is read by no output window: the stride skips it.`
+        ? `Input ${place([r, c])} (${value}) is read by no output window: ${this.whySkipped(r, c)}.`
         : `Input ${place([r, c])} (${value}) is read by ${readers.length} output window${readers.length > 1 ? 's' : ''}: ${readers.map((o) => place(o)).join('; ')}.`;
     }
     this.input.mark(inputMarks);
     for (const g of Object.values(this.grids)) g.mark(outputMarks);
   }
 
+  /** Why no window reads input (r, c): between a dilated window's taps, or passed over. */
+  whySkipped(r, c) {
+    const windows = this.data.pool.windows.flat();
+    const between = (taps, i) => taps.length > 1 && taps[0] < i && i < taps[taps.length - 1] && !taps.includes(i);
+    const d = this.settings.dilation;
+    if (d[0] > 1 && windows.some((w) => w.cols.includes(c) && between(w.rows, r))) {
+      return `it falls between the taps of a dilated window (dilation ${d[0]} on the rows reads every ${ordinal(d[0])} row)`;
+    }
+    if (d[1] > 1 && windows.some((w) => w.rows.includes(r) && between(w.cols, c))) {
+      return `it falls between the taps of a dilated window (dilation ${d[1]} on the columns reads every ${ordinal(d[1])} column)`;
+    }
+    const lastRow = Math.max(...windows.flatMap((w) => w.rows));
+    const lastCol = Math.max(...windows.flatMap((w) => w.cols));
+    if (r > lastRow || c > lastCol) return 'the last window ends before it (turn on ceil mode, or add padding, to keep a partial window)';
+    return 'the stride steps over it';
+  }
+
+  /** What lies outside the grid for these settings: padding, the ceil-mode overhang, or both. */
+  outsideIs() {
+    const { rows, cols } = this.data.pool.pads;
+    const padded = [...rows, ...cols].some((p) => p > 0);
+    if (!this.settings.ceil_mode) return 'padding';
+    return padded ? 'padding, or the ceil-mode overhang past it' : 'past the grid\u2019s edge: ceil mode lets the last window overhang';
+  }
+
+  /** Outlines the panel of the operator the settings chose, and says so. */
+  markOperator(operator) {
+    const panels = { max: 'grid-max', avg: 'grid-avg', lp: 'grid-lp', global_max: 'grid-global-max', global_avg: 'grid-global-avg' };
+    for (const [name, id] of Object.entries(panels)) {
+      const box = document.getElementById(id).closest('.output, .global-pair > div');
+      box.classList.toggle('chosen', name === operator);
+      if (name === operator) box.dataset.chosen = 'true';
+      else delete box.dataset.chosen;
+    }
+  }
+
   describeOutput(grid, r, c, w, contributors) {
     const pool = this.data.pool;
     const value = pool[grid].values[r][c];
     const where = `input ${span(w.rows, 'row')}, ${span(w.cols, 'column')}`;
-    const outside = w.outside_taps ? ` ${w.outside_taps} of its ${w.taps} taps fall outside the grid (padding).` : '';
-    const head = `${NAMES[grid]}, output ${place([r, c])} = ${exact(value)}`;
-    const cells = contributors.map(([cr, cc]) => exact(this.data.input[cr][cc]));
+    const outside = w.outside_taps ? ` ${w.outside_taps} of its ${w.taps} taps fall outside the grid (${this.outsideIs()}).` : '';
+    const head = `${NAMES[grid]}, output ${place([r, c])} = ${readable(value)}`;
+    const cells = contributors.map(([cr, cc]) => readable(this.data.input[cr][cc]));
     if (grid === 'max') {
       return `${head}: the largest value in its window (${where}) is at ${place(contributors[0])}.${outside}`;
     }
     if (grid === 'avg') {
       return `${head}: (${cells.join(' + ')}) / ${pool.avg.divisors[r][c]} over its window (${where}).${outside}`;
     }
-    return `${head}: (Σ |x|^${exact(pool.lp.p)})^(1/${exact(pool.lp.p)}) over ${cells.join(', ')} in its window (${where}).${outside}`;
+    return `${head}: (Σ |x|^${readable(pool.lp.p)})^(1/${readable(pool.lp.p)}) over ${cells.join(', ')} in its window (${where}).${outside}`;
   }
+}
+
+/** "2nd", "3rd", "4th". */
+function ordinal(n) {
+  const suffix = n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
 }

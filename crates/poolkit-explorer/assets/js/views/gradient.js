@@ -2,7 +2,7 @@
 // and the gradient the library's backward pass sends to each input cell.
 
 import { GridView } from '../grid.js';
-import { compact, exact, heat, heatAbs, range } from '../format.js';
+import { compact, heat, heatAbs, range, readable } from '../format.js';
 
 const NAMES = { max: 'max', avg: 'average', lp: 'Lp', global_max: 'global max', global_avg: 'global average' };
 
@@ -29,11 +29,11 @@ export class GradientView {
     this.gradient.render(g.grad_input, (r, c, v) => ({
       text: compact(v),
       colour: heatAbs(v, g.grad_input),
-      label: `row ${r + 1}, column ${c + 1}, value ${exact(v)}${v === 0 ? ', receives no gradient' : ''}`,
+      label: `row ${r + 1}, column ${c + 1}, value ${readable(v)}${v === 0 ? ', receives no gradient' : ''}`,
     }));
     const cells = g.grad_input.length * g.grad_input[0].length;
     const note = document.getElementById('gradient-note');
-    note.textContent = `Upstream gradient in total: ${exact(g.upstream_total)}. Reaching the input in total: ${exact(g.grad_input_total)}. `
+    note.textContent = `Upstream gradient in total: ${readable(g.upstream_total)}. Reaching the input in total: ${readable(g.grad_input_total)}. `
       + `${g.cells_receiving} of ${cells} input cells receive gradient; the others get exactly 0.`;
     note.dataset.receiving = String(g.cells_receiving);
   }
