@@ -103,14 +103,20 @@ const shiftView = new ShiftView((direction) => {
   state.shiftBy = by;
   refresh(by === 'stride' ? 'Shifting by the stride.' : 'Shifting by one pixel.');
 }, async () => {
-  // A single strong feature near a window's corner: a one-pixel shift keeps it in its window.
+  // A single strong feature, shifted one pixel the way that keeps it inside its window (the
+  // library counts, for each direction, how many max outputs stay the same).
   const answer = await call('preset', { name: 'spike', rows: state.grid.length, cols: state.grid[0].length });
   state.grid = answer.grid;
   state.upstream = null;
-  state.shift = 'right';
   state.shiftBy = '1';
+  let best = { direction: 'right', unchanged: -1 };
+  for (const direction of ['right', 'left', 'down', 'up']) {
+    const shift = await call('shift', { grid: state.grid, settings: state.settings, shift: direction, shift_by: 1 });
+    if (shift.max.unchanged > best.unchanged) best = { direction, unchanged: shift.max.unchanged };
+  }
+  state.shift = best.direction;
   form.fill();
-  refresh('Loaded a single feature and shifted it right by one pixel.');
+  refresh(`Loaded a single feature and shifted it ${best.direction} by one pixel.`);
 });
 const gradientView = new GradientView(editor(() => {
   state.upstream ??= latest.gradient.upstream.map((row) => row.slice());
