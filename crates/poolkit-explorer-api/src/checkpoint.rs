@@ -30,6 +30,20 @@ fn default_format() -> String {
     CHECKPOINT_FORMAT.to_string()
 }
 
+/// `{"shape": "224, 224, 3", "format": "hwc", "layers": [{settings}, ...]}`: a chain of
+/// pooling layers, each taking the previous one's output.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainRequest {
+    pub shape: String,
+    #[serde(default = "default_format")]
+    pub format: String,
+    pub layers: Vec<Settings>,
+}
+
+/// Longest chain the calculator takes.
+pub const MAX_LAYERS: usize = 16;
+
 /// `{"answer": "7, 7, 32"}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +62,47 @@ pub fn shape(request: ShapeRequest) -> Result<Value, ApiError> {
     }
     let spec = request.settings.operator_spec();
     explained(&spec, &request.shape, &request.format)
+}
+
+/// `POST /api/chain`: each layer's output shape and formulas, the first layer reading the
+/// given shape and each later one the shape before it.
+pub fn chain(request: ChainRequest) -> Result<Value, ApiError> {
+    let mut shape = parse_shape_field(&request.shape, "shape")?;
+    if let Some(&big) = shape.iter().find(|&&d| d > MAX_EXTENT) {
+        return Err(ApiError::field(
+            "shape",
+            format!("shape extent {big}: extents here are at most {MAX_EXTENT}"),
+        ));
+    }
+    if request.layers.is_empty() || request.layers.len() > MAX_LAYERS {
+        return Err(ApiError::field(
+            "layers",
+            format!(
+                "{} layers: the calculator takes 1 to {MAX_LAYERS}",
+                request.layers.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(request.layers.len());
+    for (i, settings) in request.layers.iter().enumerate() {
+        let in_layer = |e: ApiError| ApiError {
+            field: Some(format!(
+                "layers[{i}]{}",
+                e.field.map(|f| format!(".{f}")).unwrap_or_default()
+            )),
+            message: format!("Layer {}: {}", i + 1, e.message),
+            ..e
+        };
+        settings.validate().map_err(in_layer)?;
+        let explained =
+            explained(&settings.operator_spec(), &shape, &request.format).map_err(in_layer)?;
+        shape =
+            serde_json::from_value(explained["output"].clone()).expect("shapes are lists of sizes");
+        out.push(explained);
+    }
+    Ok(
+        json!({ "input": parse_shape_field(&request.shape, "shape")?, "format": request.format, "layers": out, "output": shape }),
+    )
 }
 
 /// `POST /api/checkpoint`: is the answer the library's output shape?
@@ -103,11 +158,16 @@ fn explained(spec: &PoolSpec, shape: &[usize], format: &str) -> Result<Value, Ap
 
 /// Reads "7, 7, 32", "[7,7,32]", "(7, 7, 32)", "7×7×32" or "7 x 7 x 32" as a shape.
 pub fn parse_shape(text: &str) -> Result<Vec<usize>, ApiError> {
+    parse_shape_field(text, "answer")
+}
+
+/// [`parse_shape`], a refusal naming `field`.
+fn parse_shape_field(text: &str, field: &str) -> Result<Vec<usize>, ApiError> {
     let refuse = || {
         ApiError::field(
-            "answer",
+            field,
             format!(
-                "answer {text:?} is not a shape: write whole numbers separated by commas, like [a, b, c]"
+                "{field} {text:?} is not a shape: write whole numbers separated by commas, like [a, b, c]"
             ),
         )
     };
@@ -206,5 +266,49 @@ mod tests {
         })
         .unwrap();
         assert_eq!(v["output"], json!([1, 3, 112, 112]));
+    }
+
+    #[test]
+    fn a_chain_of_layers_feeds_each_output_to_the_next() {
+        let vgg_pool = Settings::default();
+        let v = chain(ChainRequest {
+            shape: "224, 224, 3".into(),
+            format: "hwc".into(),
+            layers: vec![vgg_pool; 5],
+        })
+        .unwrap();
+        assert_eq!(v["output"], json!([7, 7, 3]));
+        assert_eq!(v["layers"][0]["output"], json!([112, 112, 3]));
+        assert_eq!(v["layers"][4]["input"], json!([14, 14, 3]));
+        let too_far = chain(ChainRequest {
+            shape: "4, 4, 3".into(),
+            format: "hwc".into(),
+            layers: vec![Settings::default(); 3],
+        })
+        .unwrap_err();
+        assert_eq!(too_far.field.as_deref(), Some("layers[2]"));
+        assert!(
+            too_far.message.starts_with("Layer 3: "),
+            "{}",
+            too_far.message
+        );
+        let bad = chain(ChainRequest {
+            shape: "4, 4, 3".into(),
+            format: "hwc".into(),
+            layers: vec![Settings {
+                stride: vec![0, 2],
+                ..Settings::default()
+            }],
+        })
+        .unwrap_err();
+        assert_eq!(bad.field.as_deref(), Some("layers[0].settings.stride[0]"));
+        // An empty box names the layer the same way.
+        let body = br#"{"shape": "4, 4, 3", "layers": [{}, {"stride": [null, 2]}]}"#;
+        let empty = crate::call("chain", body, &[]).unwrap_err();
+        assert_eq!(empty.field.as_deref(), Some("layers[1].settings.stride[0]"));
+        assert_eq!(
+            empty.message,
+            "Layer 2: Stride (rows) is empty: type a whole number from 1 to 16."
+        );
     }
 }

@@ -78,6 +78,19 @@ pub fn from_body(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     if let Some(message) = crate::fields::refusal(&path, given_value(detail)) {
         return ApiError::field(&path, message);
     }
+    // A layer of the shape calculator: the same sentence, naming the layer.
+    let layer = path
+        .strip_prefix("layers[")
+        .and_then(|rest| rest.split_once("]."))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, format!("settings.{rest}"))));
+    if let Some((i, settings_path)) = layer {
+        if let Some(message) = crate::fields::refusal(&settings_path, given_value(detail)) {
+            return ApiError::field(
+                &format!("layers[{i}].{settings_path}"),
+                format!("Layer {}: {message}", i + 1),
+            );
+        }
+    }
     if path == "." {
         return ApiError::bad_request(format!(
             "the request is not valid for this endpoint: {detail}"

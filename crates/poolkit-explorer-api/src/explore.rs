@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::grid::{grid_of, rows_json, Grid};
 use super::request::GridRequest;
 use super::settings::{Operator, Settings};
-use super::{conv, gradient, shift};
+use super::{conv, frameworks, gradient, shift};
 use poolkit::teach::explain_output_shape;
 use poolkit::{max_pool_with_indices, pool, IndexConvention, Layout, PoolPlan, PoolSpec};
 use serde_json::{json, Value};
@@ -17,6 +17,7 @@ pub fn explore(request: GridRequest) -> Result<Value, ApiError> {
     Ok(json!({
         "input": grid.to_json(),
         "pool": pool_view(&grid, settings)?,
+        "frameworks": frameworks::differences(settings, &grid),
         "global": global_view(&grid)?,
         "gradient": gradient::gradient_view(&grid, settings, request.upstream.as_deref())?,
         "shift": shift::shift_view(&grid, settings, request.shift.unwrap_or_default(), request.shift_by)?,
@@ -92,8 +93,9 @@ fn pool_view(grid: &Grid, settings: &Settings) -> Result<Value, ApiError> {
     }))
 }
 
-/// Each output's window: the input rows and columns it reads, and how many of its taps
-/// fall outside the grid (padding or the ceil-mode overhang).
+/// Each output's window: the input rows and columns it reads, every tap's position (outside
+/// the grid too), and how many of its taps fall outside the grid (padding or the ceil-mode
+/// overhang).
 fn windows(plan: &PoolPlan, out_cols: usize) -> Value {
     let axes = plan.axes();
     let cells: Vec<Value> = (0..axes[0].output)
@@ -101,10 +103,15 @@ fn windows(plan: &PoolPlan, out_cols: usize) -> Value {
         .map(|(oh, ow)| {
             let rows: Vec<usize> = axes[0].taps(oh).collect();
             let cols: Vec<usize> = axes[1].taps(ow).collect();
-            let taps = axes[0].window(oh).taps * axes[1].window(ow).taps;
+            let (wr, wc) = (axes[0].window(oh), axes[1].window(ow));
+            let taps = wr.taps * wc.taps;
+            // Every tap's position, in padding and past the edge too (negative before it).
+            let all = |w: poolkit::AxisWindow| (0..w.taps).map(|t| w.tap(t)).collect::<Vec<_>>();
             json!({
                 "rows": rows,
                 "cols": cols,
+                "row_taps": all(wr),
+                "col_taps": all(wc),
                 "taps": taps,
                 "outside_taps": taps - rows.len() * cols.len(),
             })

@@ -9,6 +9,7 @@ mod conv;
 mod error;
 mod explore;
 mod fields;
+mod frameworks;
 mod gradient;
 mod grid;
 pub mod images;
@@ -36,6 +37,7 @@ pub const ENDPOINTS: &[&str] = &[
     "conv",
     "shape",
     "checkpoint",
+    "chain",
     "parse",
     "preset",
     "resize",
@@ -54,6 +56,7 @@ pub fn call(endpoint: &str, body: &[u8], pixels: &[u8]) -> Result<Value, ApiErro
         "conv" => json_handler(body, conv::conv),
         "shape" => json_handler(body, checkpoint::shape),
         "checkpoint" => json_handler(body, checkpoint::checkpoint),
+        "chain" => json_handler(body, checkpoint::chain),
         "parse" => json_handler(body, text::parse),
         "preset" => json_handler(body, presets::preset),
         "resize" => json_handler(body, presets::resize),

@@ -38,6 +38,9 @@ pub const ASSETS: &[Asset] = &[
     asset!("/js/views/conv.js", "js/views/conv.js", JS),
     asset!("/js/views/images.js", "js/views/images.js", JS),
     asset!("/js/views/checkpoint.js", "js/views/checkpoint.js", JS),
+    asset!("/js/views/stepper.js", "js/views/stepper.js", JS),
+    asset!("/js/views/chain.js", "js/views/chain.js", JS),
+    asset!("/js/views/tools.js", "js/views/tools.js", JS),
 ];
 
 /// The library compiled to WebAssembly, when the build embedded it (see `build.rs`); empty

@@ -109,8 +109,8 @@ mod tensor;
 pub use element::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use geometry::{
-    output_shape, output_shape_in_format, AxisMode, AxisPlan, Padding, PoolPlan, PoolSpec,
-    Reduction, Region, RoiPlan, RoiPoolSpec, UnpoolPlan, UnpoolSpec, WindowSpec,
+    output_shape, output_shape_in_format, AxisMode, AxisPlan, AxisWindow, Padding, PoolPlan,
+    PoolSpec, Reduction, Region, RoiPlan, RoiPoolSpec, UnpoolPlan, UnpoolSpec, WindowSpec,
 };
 pub use half::{bf16, f16};
 pub use indices::{IndexConvention, StorageOrder};

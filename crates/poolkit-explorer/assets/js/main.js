@@ -6,12 +6,15 @@ import { heat, range, readable, signed } from './format.js';
 import { GridView } from './grid.js';
 import { SettingsForm } from './settings-form.js';
 import { defaultSettings, defaultState, exploreRequest, MODES, readLink, toHash } from './state.js';
+import { ChainView } from './views/chain.js';
 import { CheckpointView } from './views/checkpoint.js';
 import { ConvView } from './views/conv.js';
 import { ExploreView } from './views/explore.js';
 import { GradientView } from './views/gradient.js';
 import { ImagesView } from './views/images.js';
 import { ShiftView } from './views/shift.js';
+import { Stepper } from './views/stepper.js';
+import { Tools } from './views/tools.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('explorer');
@@ -51,6 +54,7 @@ function saveUrl(push = true) {
     history.replaceState({ i: historyIndex }, '', hash);
   }
   syncUndo();
+  tools.refreshShare();
 }
 
 function syncUndo() {
@@ -128,6 +132,9 @@ const convView = new ConvView(editor(() => {
 }, 'Weight'));
 const imagesView = new ImagesView(state, saveUrl);
 new CheckpointView();
+new ChainView();
+const stepper = new Stepper();
+const tools = new Tools(() => (latest ? { answer: latest, settings: state.settings } : null));
 const form = new SettingsForm(state, {
   onSettings: () => {
     editStarted = performance.now();
@@ -229,9 +236,23 @@ function draw(answer) {
   shiftView.render(answer.shift, answer.input);
   gradientView.render(answer.gradient);
   convView.render(answer.conv, answer.input, state.settings);
+  stepper.render(answer);
+  renderFrameworks(answer.frameworks);
 }
 
 /** A refusal in words: beside the setting that caused it, and a banner that says which kind it is. */
+/** Where PyTorch and ONNX would differ for these settings, each in a sentence. */
+function renderFrameworks(notes) {
+  $('frameworks').hidden = notes.length === 0;
+  $('frameworks-list').replaceChildren(...notes.map((n) => {
+    const li = document.createElement('li');
+    const topic = document.createElement('strong');
+    topic.textContent = `${n.topic[0].toUpperCase()}${n.topic.slice(1)}. `;
+    li.append(topic, `${n.pytorch} ${n.onnx}`);
+    return li;
+  }));
+}
+
 function showProblem(e) {
   const problem = $('problem');
   const beside = form.showError(e.field, e.message);

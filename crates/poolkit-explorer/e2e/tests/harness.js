@@ -87,7 +87,8 @@ export async function openExplorer(context, baseUrl, hash = '', viewport) {
   page.on('response', (res) => {
     const status = res.status();
     if (status >= 400 && !(status === 400 && refusalsAllowed > 0)) problems.push(`HTTP ${status}: ${res.url()}`);
-    if (!res.url().startsWith(origin + '/') && !res.url().startsWith('data:')) problems.push(`outside request: ${res.url()}`);
+    const own = res.url().startsWith(origin + '/') || res.url().startsWith(`blob:${origin}/`) || res.url().startsWith('data:');
+    if (!own) problems.push(`outside request: ${res.url()}`);
   });
   page.problems = problems;
   page.expectRefusals = async (fn) => {
