@@ -12,7 +12,8 @@ export class GridView {
    * @param {HTMLElement} host where the table goes
    * @param {object} options name (data-grid), labelledBy (id of the heading), editable,
    *   onEdit(r, c, text) → Promise<string|null> (an error message or null), onActivate(r, c, how),
-   *   onDeactivate(how), errorEl (where refusals of edits are shown)
+   *   onDeactivate(how), errorEl (where refusals of edits are shown), onMove(from, to) (when
+   *   `movable` is set: a cell dragged onto another, or moved with Alt+arrow keys)
    */
   constructor(host, options) {
     this.host = host;
@@ -39,6 +40,20 @@ export class GridView {
       if (cell && !this.editing) options.onActivate?.(+cell.dataset.row, +cell.dataset.col, 'hover');
     });
     this.table.addEventListener('mouseleave', () => options.onDeactivate?.('hover'));
+    // Dragging a cell onto another moves its value there (the shift demo's feature).
+    this.movable = false;
+    this.table.addEventListener('pointerdown', (e) => {
+      const cell = e.target.closest('td');
+      this.dragFrom = this.movable && cell ? [+cell.dataset.row, +cell.dataset.col] : null;
+    });
+    this.table.addEventListener('pointerup', (e) => {
+      const from = this.dragFrom;
+      this.dragFrom = null;
+      const cell = document.elementFromPoint(e.clientX, e.clientY)?.closest('td');
+      if (!from || !cell || !this.table.contains(cell)) return;
+      const to = [+cell.dataset.row, +cell.dataset.col];
+      if (to[0] !== from[0] || to[1] !== from[1]) options.onMove?.(from, to);
+    });
     this.table.addEventListener('focusin', (e) => {
       const cell = e.target.closest('td');
       if (!cell) return;
@@ -135,6 +150,16 @@ export class GridView {
   onKey(e) {
     if (this.editing) return;
     const [r, c] = this.active;
+    const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
+    if (this.movable && e.altKey && step) {
+      e.preventDefault();
+      const to = [r + step[0], c + step[1]];
+      if (to[0] >= 0 && to[0] < this.rows && to[1] >= 0 && to[1] < this.cols) {
+        this.active = to;
+        this.options.onMove?.([r, c], to);
+      }
+      return;
+    }
     if (NAV_KEYS.has(e.key)) {
       e.preventDefault();
       const moves = {

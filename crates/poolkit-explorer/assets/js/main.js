@@ -98,6 +98,15 @@ const inputGrid = new GridView($('grid-input'), {
   onEdit: editor(() => state.grid, 'Input'),
   onActivate: (r, c, how) => exploreView.activate('input', r, c, how),
   onDeactivate: (how) => exploreView.deactivate(how),
+  // In the shift view a feature can be dragged (or Alt+arrowed) to another cell: the two
+  // cells trade values, and every view is drawn afresh.
+  onMove: ([r0, c0], [r1, c1]) => {
+    const grid = state.grid;
+    [grid[r0][c0], grid[r1][c1]] = [grid[r1][c1], grid[r0][c0]];
+    state.upstream = null;
+    refresh(`Moved the value at row ${r0 + 1}, column ${c0 + 1} to row ${r1 + 1}, column ${c1 + 1}.`)
+      .then(() => inputGrid.focusCell(r1, c1));
+  },
 });
 const exploreView = new ExploreView(inputGrid);
 const shiftView = new ShiftView((direction) => {
@@ -295,6 +304,8 @@ function setMode(mode, focus = false) {
     if (on && focus) tab.focus();
   }
   $('input-area').hidden = state.mode === 'images' || state.mode === 'checkpoint';
+  inputGrid.movable = state.mode === 'shift';
+  $('move-hint').hidden = state.mode !== 'shift';
   main.dataset.mode = state.mode;
   exploreView.setActive(state.mode === 'explore' && main.dataset.problem !== 'true');
   saveUrl(false);

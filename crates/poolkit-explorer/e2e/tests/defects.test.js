@@ -161,3 +161,25 @@ test('after a reload an uploaded image is not silently replaced: the page says s
   assert.match(await page.locator('#image-message').textContent(), /Your uploaded image is not kept in links or across reloads/);
   await page.close();
 });
+
+test('in the shift view a feature is dragged, or moved with Alt+arrows, to another cell', async () => {
+  const page = await openExplorer(browser.context, server.url, '#mode=shift');
+  assert.equal(await page.locator('#move-hint').isVisible(), true);
+  let n = await renders(page);
+  await page.click('#shift-spike');
+  await redrawn(page, n);
+  const nine = async () => page.$$eval('td[data-grid="input"][data-value="9"]', (tds) => tds.map((td) => [+td.dataset.row, +td.dataset.col]));
+  const [[r, c]] = await nine();
+  const target = [r === 0 ? 1 : r - 1, c === 0 ? 1 : c - 1];
+  n = await renders(page);
+  await page.locator(`td[data-grid="input"][data-row="${r}"][data-col="${c}"]`)
+    .dragTo(page.locator(`td[data-grid="input"][data-row="${target[0]}"][data-col="${target[1]}"]`));
+  await redrawn(page, n);
+  assert.deepEqual(await nine(), [target]);
+  n = await renders(page);
+  await page.keyboard.press(c === 0 ? 'Alt+ArrowLeft' : 'Alt+ArrowRight');
+  await redrawn(page, n);
+  assert.deepEqual(await nine(), [[target[0], c === 0 ? 0 : target[1] + 1]]);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
