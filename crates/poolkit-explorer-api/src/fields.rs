@@ -11,32 +11,16 @@ pub struct AxisField {
 
 /// The per-axis settings, in the form's order.
 pub const AXIS_FIELDS: [AxisField; 5] = [
-    AxisField {
-        key: "kernel",
-        label: "Kernel size",
-        range: (1, 16),
-    },
-    AxisField {
-        key: "stride",
-        label: "Stride",
-        range: (1, 16),
-    },
-    AxisField {
-        key: "dilation",
-        label: "Dilation",
-        range: (1, 8),
-    },
-    AxisField {
-        key: "pad_begin",
-        label: "Padding before",
-        range: (0, 8),
-    },
-    AxisField {
-        key: "pad_end",
-        label: "Padding after",
-        range: (0, 8),
-    },
+    axis("kernel", "Kernel size", (1, 16)),
+    axis("stride", "Stride", (1, 16)),
+    axis("dilation", "Dilation", (1, 8)),
+    axis("pad_begin", "Padding before", (0, 8)),
+    axis("pad_end", "Padding after", (0, 8)),
 ];
+
+const fn axis(key: &'static str, label: &'static str, range: (usize, usize)) -> AxisField {
+    AxisField { key, label, range }
+}
 
 /// Lp orders the page accepts: small p makes `Σ|x|^p` explode past f64, huge p is max.
 pub const P_RANGE: (f64, f64) = (0.1, 100.0);
@@ -72,6 +56,23 @@ pub fn p_refusal(given: Option<&str>) -> String {
         None => format!("p is empty: type a number from {lo} to {hi}."),
         Some(v) => format!("p is {v}: it must be a number from {lo} to {hi}."),
     }
+}
+
+/// The `limits` endpoint: every range the page's fields take, so that the form's hints
+/// (`min`, `max`) come from the rules the library side enforces.
+pub fn limits() -> serde_json::Value {
+    let axes: serde_json::Map<String, serde_json::Value> = AXIS_FIELDS
+        .iter()
+        .map(|f| (f.key.to_string(), serde_json::json!([f.range.0, f.range.1])))
+        .collect();
+    serde_json::json!({
+        "axes": axes,
+        "p": [P_RANGE.0, P_RANGE.1],
+        "grid_side": [crate::grid::MIN_SIDE, crate::grid::MAX_SIDE],
+        "layers": [crate::images::LAYERS.0, crate::images::LAYERS.1],
+        "shift_by": [1, crate::shift::MAX_SHIFT],
+        "chain_layers": [1, crate::checkpoint::MAX_LAYERS],
+    })
 }
 
 /// The page's sentence for a settings value at `path` (`settings.stride[0]`, `settings.p`)

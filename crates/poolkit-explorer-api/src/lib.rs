@@ -43,6 +43,7 @@ pub const ENDPOINTS: &[&str] = &[
     "resize",
     "samples",
     "image",
+    "limits",
 ];
 
 /// Answers one request: `endpoint` names it (`"explore"`, ...), `body` is its JSON, and
@@ -61,6 +62,7 @@ pub fn call(endpoint: &str, body: &[u8], pixels: &[u8]) -> Result<Value, ApiErro
         "preset" => json_handler(body, presets::preset),
         "resize" => json_handler(body, presets::resize),
         "samples" => Ok(samples::list()),
+        "limits" => Ok(fields::limits()),
         "image" => json_handler(body, |request| images::pool_request(request, pixels)),
         _ => Err(ApiError::new(
             404,

@@ -356,7 +356,9 @@ document.addEventListener('keydown', (e) => {
 showNotices(notices);
 syncUndo();
 form.fill();
-setMode(state.mode);
+// The form's ranges come from the library; the tabs (and the images view's layer choices)
+// wait for them.
+form.applyLimits().finally(() => setMode(state.mode));
 engineKind().then((kind) => {
   document.documentElement.dataset.engine = kind;
   $('engine-note').textContent = kind === 'wasm'

@@ -88,6 +88,23 @@ export class SettingsForm {
     }
   }
 
+  /** Gives the controls the library's ranges as hints (`min`, `max`); it still checks them. */
+  async applyLimits() {
+    const limits = await call('limits');
+    const range = (input, [lo, hi]) => { input.min = String(lo); input.max = String(hi); };
+    for (const [field, pair] of Object.entries(limits.axes)) {
+      for (const axis of [0, 1]) range($(`${field}-${axis}`), pair);
+    }
+    range($('p'), limits.p);
+    range($('rows'), limits.grid_side);
+    range($('cols'), limits.grid_side);
+    const layers = $('image-layers');
+    const chosen = layers.value;
+    layers.replaceChildren();
+    for (let n = limits.layers[0]; n <= limits.layers[1]; n++) layers.append(new Option(String(n), String(n)));
+    if (chosen) layers.value = chosen;
+  }
+
   /** Shows the state's values in the controls. */
   fill() {
     const s = this.state.settings;

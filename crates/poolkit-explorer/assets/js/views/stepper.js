@@ -17,7 +17,11 @@ export class Stepper {
     $('step-next').addEventListener('click', () => this.go(this.index + 1));
     $('step-play').addEventListener('click', () => (this.timer ? this.pause() : this.play()));
     $('step-slider').addEventListener('input', () => this.go(Number($('step-slider').value) - 1));
-    $('stepper').addEventListener('toggle', () => { if (!$('stepper').open) this.pause(); });
+    // Closed, the stepper draws nothing; opening it draws the latest answer.
+    $('stepper').addEventListener('toggle', () => {
+      if ($('stepper').open) this.go(this.index);
+      else this.pause();
+    });
   }
 
   /** Draws the current window of the library's answer to `explore`. */
@@ -26,7 +30,8 @@ export class Stepper {
     const [rows, cols] = answer.pool.output_shape;
     this.count = rows * cols;
     $('step-slider').max = String(this.count);
-    this.go(Math.min(this.index, this.count - 1));
+    this.index = Math.min(this.index, this.count - 1);
+    if ($('stepper').open) this.go(this.index);
   }
 
   play() {
