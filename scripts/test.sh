@@ -44,4 +44,7 @@ scripts/fuzz.sh 15
 step "unsafe kernels under AddressSanitizer"
 scripts/asan.sh
 
+step "foreign memory (ndarray views) under Miri"
+scripts/miri.sh
+
 step "all tests passed"
