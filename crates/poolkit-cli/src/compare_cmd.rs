@@ -54,7 +54,8 @@ pub fn run(args: &CompareArgs, style: Style) -> Result<Outcome> {
     } else {
         render(&grid, &window, &result, style)
     };
-    let mut stdout = std::io::stdout().lock();
+    // anstream drops the colour where the choice (or the terminal) says so.
+    let mut stdout = anstream::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(Outcome::Success)

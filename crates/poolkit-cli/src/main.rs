@@ -16,7 +16,6 @@ mod shape_cmd;
 
 use poolkit_cli::{any_tensor, imageio, npy};
 
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -30,7 +29,18 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The colour choice first, so that clap's help and errors follow it too.
+    let early = color::early_choice(&args);
+    color::Style::choose(early);
+    let command = cli::Cli::command()
+        .color(color::clap_choice(early))
+        .styles(clap::builder::styling::Styles::styled());
+    let cli = match command
+        .try_get_matches_from(&args)
+        .and_then(|m| cli::Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };

@@ -1,5 +1,6 @@
 //! A one-line progress bar for folder runs: files done / total, throughput and ETA, drawn
-//! on stderr only when stderr is a terminal, so pipes and logs stay clean.
+//! on stderr only when stderr is a terminal, so pipes and logs stay clean, and cut to the
+//! terminal's width so that a narrow window never wraps it onto new lines.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -39,7 +40,13 @@ impl Progress {
         };
         if self.enabled && (due || self.done == self.total) {
             self.last_draw = Some(now);
-            let _ = write!(std::io::stderr(), "\r\x1b[2K{}", self.line(now));
+            let width = terminal_size::terminal_size_of(std::io::stderr())
+                .map_or(80, |(terminal_size::Width(w), _)| usize::from(w));
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2K{}",
+                fit(&self.line(now), width)
+            );
         }
     }
 
@@ -77,6 +84,16 @@ impl Progress {
     }
 }
 
+/// `line` cut to fit `width` columns, one spare so the cursor never wraps.
+fn fit(line: &str, width: usize) -> String {
+    let room = width.saturating_sub(1);
+    let trimmed = line.trim_end();
+    if trimmed.chars().count() <= room {
+        return trimmed.to_string();
+    }
+    trimmed.chars().take(room).collect()
+}
+
 /// `75.0` seconds as `1m15s`.
 fn clock(seconds: f64) -> String {
     let s = seconds.round() as u64;
@@ -102,5 +119,14 @@ mod tests {
         );
         assert!(line.ends_with("ETA 6s"), "{line}");
         assert_eq!(clock(75.0), "1m15s");
+    }
+
+    #[test]
+    fn a_narrow_terminal_gets_a_cut_line() {
+        let line = "[######------------------] 1/4 files  0.5 files/s  0.0 MB/s  ETA 6s";
+        assert_eq!(fit(line, 20), "[######------------");
+        assert_eq!(fit(line, 20).chars().count(), 19);
+        assert_eq!(fit(line, 200), line);
+        assert_eq!(fit(line, 0), "");
     }
 }

@@ -38,6 +38,38 @@ fn compare_colours_only_when_asked_or_on_a_terminal() {
     assert!(!plain.contains('\x1b'), "a pipe gets no colour");
     let coloured = stdout_of(poolkit().args(["compare", "--color", "always"]));
     assert!(coloured.contains("\x1b[48;5;"), "{coloured}");
+    // CLICOLOR_FORCE colours a pipe, NO_COLOR wins over it, --color never over both.
+    let forced = stdout_of(
+        poolkit()
+            .arg("compare")
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1"),
+    );
+    assert!(forced.contains("\x1b[48;5;"), "{forced}");
+    let no_color = stdout_of(
+        poolkit()
+            .arg("compare")
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1"),
+    );
+    assert!(!no_color.contains("\x1b[48;5;"), "{no_color}");
+    let never = stdout_of(
+        poolkit()
+            .args(["compare", "--color", "never"])
+            .env_remove("NO_COLOR")
+            .env("CLICOLOR_FORCE", "1"),
+    );
+    assert!(!never.contains('\x1b'), "{never}");
+}
+
+#[test]
+fn help_follows_the_colour_choice() {
+    let plain = stdout_of(poolkit().arg("--help").env_remove("NO_COLOR"));
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let coloured = stdout_of(poolkit().args(["--color", "always", "--help"]));
+    assert!(coloured.contains('\x1b'), "{coloured}");
+    let sub = stdout_of(poolkit().args(["shape", "--help", "--color=always"]));
+    assert!(sub.contains('\x1b'), "{sub}");
 }
 
 #[test]

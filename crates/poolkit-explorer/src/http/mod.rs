@@ -7,3 +7,4 @@ mod read;
 pub mod server;
 
 pub use message::{Request, Response};
+pub use read::{read_request, ReadError};

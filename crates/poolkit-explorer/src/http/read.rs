@@ -1,7 +1,9 @@
 //! Reading one request off a socket, refusing early: headers past their cap (431), a body
 //! longer than its route allows (413, decided from `Content-Length` before reading it), a
 //! client slower than the deadline (408), and what this server does not speak (chunked
-//! bodies, HTTP/2 prefaces, ...).
+//! bodies, HTTP/2 prefaces, ...). The request head is parsed by `httparse`, which refuses
+//! malformed lines (whitespace before a header's colon, bad tokens) itself; this module adds
+//! the rules about `Content-Length`: digits only, and only once.
 
 use super::message::Request;
 use std::io::Read;
@@ -32,15 +34,12 @@ pub fn read_request(
 ) -> Result<Request, ReadError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
-    let header_end = loop {
-        if let Some(end) = find_header_end(&buf) {
-            break end;
+    let (mut request, header_end) = loop {
+        if let Some(parsed) = parse_head(&buf)? {
+            break parsed;
         }
         if buf.len() > MAX_HEADER_BYTES {
-            return Err(fail(
-                431,
-                format!("request headers exceed {MAX_HEADER_BYTES} bytes"),
-            ));
+            return Err(too_long());
         }
         let n = read_some(stream, &mut chunk, deadline)?;
         if n == 0 {
@@ -49,39 +48,7 @@ pub fn read_request(
         buf.extend_from_slice(&chunk[..n]);
     };
     if header_end > MAX_HEADER_BYTES {
-        return Err(fail(
-            431,
-            format!("request headers exceed {MAX_HEADER_BYTES} bytes"),
-        ));
-    }
-    let head = std::str::from_utf8(&buf[..header_end])
-        .map_err(|_| fail(400, "request headers are not UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(m), Some(t), Some(v), None) if !m.is_empty() && t.starts_with('/') => (m, t, v),
-        _ => {
-            return Err(fail(
-                400,
-                format!("request line {request_line:?} is not `METHOD /path HTTP/1.1`"),
-            ))
-        }
-    };
-    if version != "HTTP/1.1" && version != "HTTP/1.0" {
-        return Err(fail(
-            505,
-            format!("{version:?}: this server speaks HTTP/1.0 and HTTP/1.1"),
-        ));
-    }
-    let mut request = Request::new(method, target, Vec::new());
-    for line in lines.filter(|l| !l.is_empty()) {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(fail(400, format!("header line {line:?} has no colon")));
-        };
-        request
-            .headers
-            .push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        return Err(too_long());
     }
     if request.header("transfer-encoding").is_some() {
         return Err(fail(
@@ -89,14 +56,29 @@ pub fn read_request(
             "Transfer-Encoding bodies are not supported: send Content-Length",
         ));
     }
-    let length = match request.header("content-length") {
-        None => 0,
-        Some(v) => v.parse::<usize>().map_err(|_| {
-            fail(
+    let lengths: Vec<&str> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "content-length")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let length = match lengths[..] {
+        [] => 0,
+        [v] if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v
+            .parse::<usize>()
+            .map_err(|_| fail(400, format!("Content-Length {v:?} is too large")))?,
+        [v] => {
+            return Err(fail(
                 400,
-                format!("Content-Length {v:?} is not a non-negative integer"),
-            )
-        })?,
+                format!("Content-Length {v:?} is not a non-negative integer written in digits"),
+            ))
+        }
+        _ => {
+            return Err(fail(
+                400,
+                format!("{} Content-Length headers: send exactly one", lengths.len()),
+            ))
+        }
     };
     let limit = body_limit(&request.method, &request.path);
     if length > limit {
@@ -108,7 +90,7 @@ pub fn read_request(
             ),
         ));
     }
-    let mut body = buf[header_end + 4..].to_vec();
+    let mut body = buf[header_end..].to_vec();
     if body.len() > length {
         // Pipelined requests are not served: one request per connection.
         body.truncate(length);
@@ -131,8 +113,48 @@ pub fn read_request(
     Ok(request)
 }
 
-fn find_header_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n")
+/// Most header lines a request may send.
+const MAX_HEADERS: usize = 64;
+
+fn too_long() -> ReadError {
+    fail(
+        431,
+        format!("request headers exceed {MAX_HEADER_BYTES} bytes or {MAX_HEADERS} lines"),
+    )
+}
+
+/// The request and where its body starts, once the head is complete (`None` until then).
+fn parse_head(buf: &[u8]) -> Result<Option<(Request, usize)>, ReadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut head = httparse::Request::new(&mut headers);
+    let end = match head.parse(buf) {
+        Ok(httparse::Status::Complete(end)) => end,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::Version) => {
+            return Err(fail(505, "this server speaks HTTP/1.0 and HTTP/1.1"))
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(too_long()),
+        Err(e) => return Err(fail(400, format!("the request is not valid HTTP/1.1: {e}"))),
+    };
+    let (method, target) = (
+        head.method.unwrap_or_default(),
+        head.path.unwrap_or_default(),
+    );
+    if !target.starts_with('/') {
+        return Err(fail(
+            400,
+            format!("request target {target:?} is not a path: write `METHOD /path HTTP/1.1`"),
+        ));
+    }
+    let mut request = Request::new(method, target, Vec::new());
+    for header in head.headers.iter() {
+        let value = std::str::from_utf8(header.value)
+            .map_err(|_| fail(400, format!("header {:?} is not UTF-8", header.name)))?;
+        request
+            .headers
+            .push((header.name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    Ok(Some((request, end)))
 }
 
 fn read_some(
@@ -209,11 +231,53 @@ mod tests {
     fn malformed_requests_are_refused_with_a_reason() {
         assert_eq!(read(b"GARBAGE\r\n\r\n", 0).unwrap_err().status, 400);
         assert_eq!(read(b"GET / HTTP/2.0\r\n\r\n", 0).unwrap_err().status, 505);
+        assert_eq!(
+            read(b"GET http://x/ HTTP/1.1\r\n\r\n", 0)
+                .unwrap_err()
+                .status,
+            400
+        );
         let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
         assert_eq!(read(chunked, 10).unwrap_err().status, 501);
         let bad_len = b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n";
         assert_eq!(read(bad_len, 10).unwrap_err().status, 400);
         let short = b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab";
         assert!(read(short, 10).unwrap_err().message.contains("2 of 5"));
+    }
+
+    #[test]
+    fn content_length_is_digits_and_sent_once() {
+        for (raw, said) in [
+            (
+                &b"POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nabcde"[..],
+                "written in digits",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nabcde",
+                "2 Content-Length headers",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-length: 5\r\n\r\nabcde",
+                "2 Content-Length headers",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 0x5\r\n\r\nabcde",
+                "written in digits",
+            ),
+        ] {
+            let e = read(raw, 10).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains(said), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn whitespace_before_a_colon_and_bad_tokens_are_refused() {
+        let e = read(b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 0).unwrap_err();
+        assert_eq!(e.status, 400);
+        assert!(e.message.contains("not valid HTTP/1.1"), "{}", e.message);
+        assert_eq!(read(b"G(T / HTTP/1.1\r\n\r\n", 0).unwrap_err().status, 400);
+        let many: Vec<u8> = [&b"GET / HTTP/1.1\r\n"[..], &b"X: y\r\n".repeat(65), b"\r\n"].concat();
+        assert_eq!(read(&many, 0).unwrap_err().status, 431);
     }
 }

@@ -299,7 +299,14 @@ impl HostGate {
                 .strip_prefix("http://")
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if origin != "null" && origin_host != host {
+            // `null` is a sandboxed frame, a file or a redirect: never this server's own page.
+            if origin == "null" {
+                return Err(Response::error(
+                    403,
+                    "Origin null (a sandboxed frame, a file or a redirect): the explorer answers only its own page",
+                ));
+            }
+            if origin_host != host {
                 return Err(Response::error(
                     403,
                     format!(
@@ -366,5 +373,9 @@ mod tests {
             ("origin", "http://evil.example"),
         ];
         assert_eq!(gate().check(&with_headers(&other)).unwrap_err().status, 403);
+        let opaque = [("host", "127.0.0.1:7878"), ("origin", "null")];
+        let refused = gate().check(&with_headers(&opaque)).unwrap_err();
+        assert_eq!(refused.status, 403);
+        assert!(refused.text().contains("Origin null"), "{}", refused.text());
     }
 }
