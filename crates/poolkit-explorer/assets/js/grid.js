@@ -85,12 +85,17 @@ export class GridView {
         let label = shown.label ?? `row ${r + 1}, column ${c + 1}, value ${readable(v)}`;
         // The visible text is part of the name (WCAG 2.5.3), also when it is rounded.
         if (!label.includes(text)) label += `; shown as ${text}`;
-        cell.dataset.value = exact(v);
-        cell.textContent = text;
+        // Only what changed is written: an edit touches a few cells, and every write costs.
+        const value = exact(v);
+        if (cell.dataset.value !== value) cell.dataset.value = value;
+        if (cell.textContent !== text) cell.textContent = text;
         this.texts[r][c] = text;
-        cell.setAttribute('aria-label', label);
-        if (shown.colour) cell.style.setProperty('--heat', shown.colour);
-        else cell.style.removeProperty('--heat');
+        if (cell.getAttribute('aria-label') !== label) cell.setAttribute('aria-label', label);
+        const heat = shown.colour ?? '';
+        if (cell.style.getPropertyValue('--heat') !== heat) {
+          if (heat) cell.style.setProperty('--heat', heat);
+          else cell.style.removeProperty('--heat');
+        }
       }
     }
     this.host.style.setProperty('--cols', String(cols));

@@ -249,7 +249,6 @@ function draw(answer) {
   renderFrameworks(answer.frameworks);
 }
 
-/** A refusal in words: beside the setting that caused it, and a banner that says which kind it is. */
 /** Where PyTorch and ONNX would differ for these settings, each in a sentence. */
 function renderFrameworks(notes) {
   $('frameworks').hidden = notes.length === 0;
@@ -262,6 +261,7 @@ function renderFrameworks(notes) {
   }));
 }
 
+/** A refusal in words: beside the setting that caused it, and a banner that says which kind it is. */
 function showProblem(e) {
   const problem = $('problem');
   const beside = form.showError(e.field, e.message);
