@@ -7,7 +7,6 @@
 //! The windows come from the library's plan of that pooling, so both read the same cells.
 
 use super::error::ApiError;
-use super::explore::plan;
 use super::grid::{check_number, grid_of, Grid};
 use super::request::GridRequest;
 use super::settings::Settings;
@@ -32,7 +31,7 @@ pub(super) fn conv_view(
 ) -> Result<Value, ApiError> {
     let (kh, kw) = (settings.kernel[0], settings.kernel[1]);
     let weights = checked_weights(weights, kh, kw)?;
-    let avg_plan = plan(&settings.avg_spec(), grid)?;
+    let avg_plan = grid.plan(&settings.avg_spec())?;
     let avg = grid_of(pool(&avg_plan, &grid.view())?);
     let axes = avg_plan.axes();
     let mut out = Vec::with_capacity(avg.values.len());

@@ -8,7 +8,7 @@ use super::request::GridRequest;
 use super::settings::{Operator, Settings};
 use super::{conv, frameworks, gradient, shift};
 use poolkit::teach::explain_output_shape;
-use poolkit::{max_pool_with_indices, pool, IndexConvention, Layout, PoolPlan, PoolSpec};
+use poolkit::{max_pool_with_indices, pool, IndexConvention, PoolPlan, PoolSpec};
 use serde_json::{json, Value};
 
 /// `POST /api/explore`: everything the page shows for one state.
@@ -31,15 +31,6 @@ pub fn pool_only(request: GridRequest) -> Result<Value, ApiError> {
     pool_view(&grid, settings)
 }
 
-/// Plans `spec` for the grid.
-pub(super) fn plan(spec: &PoolSpec, grid: &Grid) -> Result<PoolPlan, ApiError> {
-    Ok(PoolPlan::new(
-        spec,
-        &grid.tensor_shape(),
-        Layout::ChannelsFirst,
-    )?)
-}
-
 /// Max pooling and its argmax cells as `(pooled, [(row, col)])`.
 pub(super) fn max_with_argmax(
     plan: &PoolPlan,
@@ -55,13 +46,13 @@ pub(super) fn max_with_argmax(
 }
 
 fn pool_view(grid: &Grid, settings: &Settings) -> Result<Value, ApiError> {
-    let max_plan = plan(&settings.max_spec(), grid)?;
-    let avg_plan = plan(&settings.avg_spec(), grid)?;
+    let max_plan = grid.plan(&settings.max_spec())?;
+    let avg_plan = grid.plan(&settings.avg_spec())?;
     let (max, argmax) = max_with_argmax(&max_plan, grid)?;
     let avg = grid_of(pool(&avg_plan, &grid.view())?);
     let lp = match settings.operator {
         Operator::Lp => {
-            let lp_plan = plan(&settings.lp_spec(), grid)?;
+            let lp_plan = grid.plan(&settings.lp_spec())?;
             let values = grid_of(pool(&lp_plan, &grid.view())?);
             json!({ "p": settings.p, "values": values.to_json() })
         }
@@ -169,9 +160,9 @@ fn summary(max: &Grid, avg: &Grid) -> Value {
 
 /// Global max and global average: the grid reduced to one number each.
 fn global_view(grid: &Grid) -> Result<Value, ApiError> {
-    let max_plan = plan(&PoolSpec::global_max(), grid)?;
+    let max_plan = grid.plan(&PoolSpec::global_max())?;
     let (max, at) = max_with_argmax(&max_plan, grid)?;
-    let avg = grid_of(pool(&plan(&PoolSpec::global_avg(), grid)?, &grid.view())?);
+    let avg = grid_of(pool(&grid.plan(&PoolSpec::global_avg())?, &grid.view())?);
     Ok(json!({
         "max": max.values[0],
         "max_at": at[0],

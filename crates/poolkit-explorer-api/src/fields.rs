@@ -58,23 +58,6 @@ pub fn p_refusal(given: Option<&str>) -> String {
     }
 }
 
-/// The `limits` endpoint: every range the page's fields take, so that the form's hints
-/// (`min`, `max`) come from the rules the library side enforces.
-pub fn limits() -> serde_json::Value {
-    let axes: serde_json::Map<String, serde_json::Value> = AXIS_FIELDS
-        .iter()
-        .map(|f| (f.key.to_string(), serde_json::json!([f.range.0, f.range.1])))
-        .collect();
-    serde_json::json!({
-        "axes": axes,
-        "p": [P_RANGE.0, P_RANGE.1],
-        "grid_side": [crate::grid::MIN_SIDE, crate::grid::MAX_SIDE],
-        "layers": [crate::images::LAYERS.0, crate::images::LAYERS.1],
-        "shift_by": [1, crate::shift::MAX_SHIFT],
-        "chain_layers": [1, crate::checkpoint::MAX_LAYERS],
-    })
-}
-
 /// The page's sentence for a settings value at `path` (`settings.stride[0]`, `settings.p`)
 /// that did not parse; `None` for paths outside the settings form.
 pub fn refusal(path: &str, given: Option<String>) -> Option<String> {

@@ -3,7 +3,6 @@
 //! cell, average spreads it over the window, overlapping windows add up.
 
 use super::error::ApiError;
-use super::explore::plan;
 use super::grid::{check_number, grid_of, Grid};
 use super::request::GridRequest;
 use super::settings::Settings;
@@ -22,7 +21,7 @@ pub(super) fn gradient_view(
     settings: &Settings,
     upstream: Option<&[Vec<f64>]>,
 ) -> Result<Value, ApiError> {
-    let plan = plan(&settings.operator_spec(), grid)?;
+    let plan = grid.plan(&settings.operator_spec())?;
     let forward = grid_of(pool(&plan, &grid.view())?);
     let (rows, cols) = (forward.rows, forward.cols);
     let upstream = match upstream {

@@ -2,7 +2,7 @@
 //! the conversions between it, JSON rows and the library's `[1, 1, rows, cols]` tensors.
 
 use super::error::ApiError;
-use poolkit::{Tensor, TensorView};
+use poolkit::{Layout, PoolPlan, PoolSpec, Tensor, TensorView};
 use serde_json::Value;
 
 /// Smallest and largest grid side.
@@ -74,6 +74,15 @@ impl Grid {
     }
 
     /// JSON rows.
+    /// `spec` planned for this grid (`[1, 1, rows, cols]`, channels first).
+    pub fn plan(&self, spec: &PoolSpec) -> Result<PoolPlan, ApiError> {
+        Ok(PoolPlan::new(
+            spec,
+            &self.tensor_shape(),
+            Layout::ChannelsFirst,
+        )?)
+    }
+
     pub fn to_json(&self) -> Value {
         rows_json(&self.values, self.cols)
     }

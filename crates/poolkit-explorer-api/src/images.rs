@@ -4,7 +4,7 @@
 //! decoding files is the caller's (the browser's canvas, or the server's image decoder).
 
 use super::error::ApiError;
-use super::samples::{names, sample, RgbImage};
+use super::samples::{names, sample, RgbImage, SAMPLES, SAMPLE_SIDE};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use poolkit::{pool, Layout, PoolPlan, PoolSpec, Tensor, TensorView, WindowSpec};
 use serde::Deserialize;
@@ -52,6 +52,18 @@ pub fn pool_request(request: ImageRequest, rgba: &[u8]) -> Result<Value, ApiErro
             "no image: name a sample, or send an image's width, height and pixels",
         )),
     }
+}
+
+/// The `samples` endpoint: each sample's name, title, what it shows, size and pixels.
+pub fn samples() -> Value {
+    let samples: Vec<Value> = SAMPLES
+        .iter()
+        .map(|(name, title, shows)| {
+            let image = sample(name).expect("listed samples draw");
+            json!({ "name": name, "title": title, "shows": shows, "width": SAMPLE_SIDE, "height": SAMPLE_SIDE, "image": image_json(&image) })
+        })
+        .collect();
+    json!({ "samples": samples, "max_side": MAX_SIDE })
 }
 
 /// The sample called `name`, or a 404 that lists the samples.

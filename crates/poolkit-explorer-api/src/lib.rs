@@ -13,6 +13,7 @@ mod frameworks;
 mod gradient;
 mod grid;
 pub mod images;
+mod limits;
 mod plain_words;
 mod presets;
 mod request;
@@ -61,8 +62,8 @@ pub fn call(endpoint: &str, body: &[u8], pixels: &[u8]) -> Result<Value, ApiErro
         "parse" => json_handler(body, text::parse),
         "preset" => json_handler(body, presets::preset),
         "resize" => json_handler(body, presets::resize),
-        "samples" => Ok(samples::list()),
-        "limits" => Ok(fields::limits()),
+        "samples" => Ok(images::samples()),
+        "limits" => Ok(limits::limits()),
         "image" => json_handler(body, |request| images::pool_request(request, pixels)),
         _ => Err(ApiError::new(
             404,

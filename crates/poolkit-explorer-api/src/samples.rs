@@ -3,8 +3,6 @@
 //! erases and average pooling greys), a starfield (single bright pixels that max keeps and
 //! average dims), and concentric rings (fine detail that aliases).
 
-use serde_json::{json, Value};
-
 /// Side of every sample, in pixels: four 2×2/s2 layers leave 6×6.
 pub const SAMPLE_SIDE: usize = 96;
 
@@ -17,7 +15,7 @@ pub struct RgbImage {
 }
 
 /// (name, title, what it shows).
-const SAMPLES: &[(&str, &str, &str)] = &[
+pub const SAMPLES: &[(&str, &str, &str)] = &[
     (
         "cat",
         "Cat face",
@@ -34,17 +32,6 @@ const SAMPLES: &[(&str, &str, &str)] = &[
         "fine concentric rings: pooling removes detail finer than its window",
     ),
 ];
-
-/// The `samples` endpoint: each sample's name, title, what it shows and size.
-pub fn list() -> Value {
-    let samples: Vec<Value> = SAMPLES
-        .iter()
-        .map(|(name, title, shows)| {
-            json!({ "name": name, "title": title, "shows": shows, "width": SAMPLE_SIDE, "height": SAMPLE_SIDE, "image": crate::images::image_json(&sample(name).expect("listed samples draw")) })
-        })
-        .collect();
-    json!({ "samples": samples, "max_side": crate::images::MAX_SIDE })
-}
 
 /// The names, comma-separated, for error messages.
 pub fn names() -> String {

@@ -5,7 +5,6 @@
 //! actually guarantees.
 
 use super::error::ApiError;
-use super::explore::plan;
 use super::grid::{grid_of, Grid};
 use super::request::{Direction, GridRequest};
 use super::settings::Settings;
@@ -61,8 +60,8 @@ pub(super) fn shift_view(
         ));
     }
     let moved = shifted(grid, direction, by);
-    let max_plan = plan(&settings.max_spec(), grid)?;
-    let avg_plan = plan(&settings.avg_spec(), grid)?;
+    let max_plan = grid.plan(&settings.max_spec())?;
+    let avg_plan = grid.plan(&settings.avg_spec())?;
     // Along the shift's axis, a multiple of the stride moves every window by whole outputs.
     let (dr, dc) = direction.offset();
     let stride = settings.stride[if dr != 0 { 0 } else { 1 }];

@@ -27,7 +27,7 @@ mod upload;
 pub use poolkit_explorer_api as answers;
 
 pub use http::server::{exposure_warning, Server, ServerConfig};
-pub use routes::{body_limit, handle};
+pub use routes::{body_limit, handle, run};
 
 /// How `poolkit explore` was asked to serve.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub fn serve(opts: ServeOptions) -> std::io::Result<()> {
     if opts.open {
         open_in_browser(&url);
     }
-    server.run()
+    run(server)
 }
 
 /// Best effort: a missing opener only prints a note, the server still runs.

@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::assets;
+use crate::http::server::Server;
 use crate::http::{Request, Response};
 
 /// Bodies of JSON requests: a 16×16 grid with settings is a few kilobytes.
@@ -41,4 +42,9 @@ pub fn handle(request: &Request) -> Response {
         .with_header("Allow", "GET, HEAD"),
         None => Response::error(404, format!("no page or asset at {:?}", request.path)),
     }
+}
+
+/// Serves the explorer's routes on `server` until the process ends.
+pub fn run(server: Server) -> std::io::Result<()> {
+    server.run_with(handle, body_limit)
 }

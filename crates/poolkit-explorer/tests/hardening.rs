@@ -28,7 +28,7 @@ fn handler(request: &Request) -> Response {
 fn start(config: ServerConfig) -> SocketAddr {
     let server = Server::bind(&config).expect("bind 127.0.0.1");
     let addr = server.local_addr();
-    std::thread::spawn(move || server.run_with(handler));
+    std::thread::spawn(move || server.run_with(handler, poolkit_explorer::body_limit));
     addr
 }
 

@@ -13,7 +13,7 @@ fn server() -> SocketAddr {
     *ADDR.get_or_init(|| {
         let server = Server::bind(&ServerConfig::new("127.0.0.1", 0)).expect("bind loopback");
         let addr = server.local_addr();
-        std::thread::spawn(move || server.run());
+        std::thread::spawn(move || poolkit_explorer::run(server));
         addr
     })
 }

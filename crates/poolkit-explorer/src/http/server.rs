@@ -76,16 +76,11 @@ impl Server {
         }
     }
 
-    /// Serves until the process ends. Each connection gets its own thread, at most
-    /// `max_connections` at once.
-    pub fn run(self) -> std::io::Result<()> {
-        self.run_with(crate::routes::handle)
-    }
-
-    /// [`Server::run`] with another request handler in place of the explorer's routes: for
-    /// tests that need a route the explorer does not have (one that panics, one that is slow).
-    /// The Host and Origin checks, caps and deadlines are the same.
-    pub fn run_with<H>(self, handler: H) -> std::io::Result<()>
+    /// Serves until the process ends, answering each request with `handler` and reading no
+    /// body longer than `body_limit(method, path)`. Each connection gets its own thread, at
+    /// most `max_connections` at once. The explorer's routes are `crate::run`'s; tests pass
+    /// their own (one that panics, one that is slow) with the same checks, caps and deadlines.
+    pub fn run_with<H>(self, handler: H, body_limit: BodyLimit) -> std::io::Result<()>
     where
         H: Fn(&Request) -> Response + Send + Sync + 'static,
     {
@@ -113,7 +108,7 @@ impl Server {
                 .name("explorer-conn".into())
                 .spawn(move || {
                     let _slot = slot;
-                    serve_connection(stream, &gate, deadline, &*handler);
+                    serve_connection(stream, &gate, deadline, &*handler, body_limit);
                 });
             if spawned.is_err() {
                 std::thread::sleep(Duration::from_millis(20));
@@ -122,6 +117,9 @@ impl Server {
         Ok(())
     }
 }
+
+/// The largest body a route accepts, from its method and path.
+pub type BodyLimit = fn(&str, &str) -> usize;
 
 /// How long a new connection waits for a free slot before it is answered 503.
 const SLOT_WAIT: Duration = Duration::from_millis(250);
@@ -183,19 +181,17 @@ fn serve_connection(
     gate: &HostGate,
     deadline: Duration,
     handler: &dyn Fn(&Request) -> Response,
+    body_limit: BodyLimit,
 ) {
     let per_read = deadline.min(Duration::from_secs(5));
     let _ = stream.set_read_timeout(Some(per_read));
     let _ = stream.set_write_timeout(Some(deadline));
     let _ = stream.set_nodelay(true);
-    let (response, unread_body) = match read_request(
-        &mut stream,
-        Instant::now() + deadline,
-        crate::routes::body_limit,
-    ) {
-        Ok(request) => (respond(&request, gate, handler), false),
-        Err(e) => (Response::error(e.status, e.message), true),
-    };
+    let (response, unread_body) =
+        match read_request(&mut stream, Instant::now() + deadline, body_limit) {
+            Ok(request) => (respond(&request, gate, handler), false),
+            Err(e) => (Response::error(e.status, e.message), true),
+        };
     let _ = write_response(&mut stream, &response);
     let _ = stream.flush();
     let _ = stream.shutdown(std::net::Shutdown::Write);
