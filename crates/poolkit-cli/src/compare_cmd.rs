@@ -7,19 +7,9 @@ use crate::cli::{CompareArgs, Sizes};
 use crate::color::Style;
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
-use poolkit::teach::{compare_max_avg, MaxAvgComparison};
+use poolkit::teach::{compare_max_avg, MaxAvgComparison, SEED_GRID, SEED_SIDE};
 use poolkit::{Padding, WindowSpec};
 use std::io::Write;
-
-/// The 6×6 grid of the seed's explorer.
-const SEED_GRID: [f64; 36] = [
-    8., 2., 6., 1., 7., 3., //
-    5., 9., 3., 8., 2., 6., //
-    1., 4., 7., 2., 9., 4., //
-    6., 3., 1., 5., 3., 8., //
-    2., 8., 4., 7., 1., 5., //
-    7., 1., 9., 3., 6., 2., //
-];
 
 /// A row-major grid of values.
 struct Grid {
@@ -68,8 +58,8 @@ fn read_grid(args: &CompareArgs) -> Result<Grid> {
     let Some(path) = &args.input else {
         return Ok(Grid {
             values: SEED_GRID.to_vec(),
-            rows: 6,
-            cols: 6,
+            rows: SEED_SIDE,
+            cols: SEED_SIDE,
         });
     };
     if crate::apply::is_image_input(path)? {

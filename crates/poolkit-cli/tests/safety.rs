@@ -3,13 +3,13 @@
 
 mod common;
 
-use common::{poolkit, read_npy, stderr_of, write_npy, SEED_GRID};
+use common::{poolkit, read_npy, seed_grid, stderr_of, write_npy};
 use std::io::Read;
 use std::path::Path;
 
 fn seed_input(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("x.npy");
-    write_npy(&path, &[1, 1, 6, 6], &SEED_GRID);
+    write_npy(&path, &[1, 1, 6, 6], &seed_grid());
     path
 }
 

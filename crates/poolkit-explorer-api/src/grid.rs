@@ -140,20 +140,10 @@ pub fn check_number(field: &str, v: f64) -> Result<f64, ApiError> {
     Ok(v)
 }
 
-/// The seed's 6×6 grid.
+/// The seed's 6×6 grid (the library's `teach::SEED_GRID`).
 pub fn seed_grid() -> Grid {
-    Grid::from_flat(
-        6,
-        6,
-        vec![
-            8., 2., 6., 1., 7., 3., //
-            5., 9., 3., 8., 2., 6., //
-            1., 4., 7., 2., 9., 4., //
-            6., 3., 1., 5., 3., 8., //
-            2., 8., 4., 7., 1., 5., //
-            7., 1., 9., 3., 6., 2.,
-        ],
-    )
+    use poolkit::teach::{SEED_GRID, SEED_SIDE};
+    Grid::from_flat(SEED_SIDE, SEED_SIDE, SEED_GRID.to_vec())
 }
 
 #[cfg(test)]

@@ -20,7 +20,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The seed's 6×6 grid with the page's default settings and every optional view.
-const BODY: &str = r#"{"grid": [[8, 2, 6, 1, 7, 3], [5, 9, 3, 8, 2, 6], [1, 4, 7, 2, 9, 4], [6, 3, 1, 5, 3, 8], [2, 8, 4, 7, 1, 5], [7, 1, 9, 3, 6, 2]], "settings": {"operator": "max", "kernel": [2, 2], "stride": [2, 2]}, "shift": "right", "weights": [[0.25, 0.25], [0.25, 0.25]]}"#;
+fn body() -> String {
+    let rows: Vec<&[f64]> = poolkit::teach::SEED_GRID
+        .chunks(poolkit::teach::SEED_SIDE)
+        .collect();
+    serde_json::json!({
+        "grid": rows,
+        "settings": {"operator": "max", "kernel": [2, 2], "stride": [2, 2]},
+        "shift": "right",
+        "weights": [[0.25, 0.25], [0.25, 0.25]],
+    })
+    .to_string()
+}
 
 struct Options {
     addr: SocketAddr,
@@ -130,11 +141,12 @@ fn one_request(addr: SocketAddr, raw: &[u8]) -> Result<u16, String> {
 }
 
 fn client(options: Arc<Options>, issued: Arc<AtomicU64>, until: Instant) -> Tally {
+    let body = body();
     let raw = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{BODY}",
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         options.path,
         options.addr,
-        BODY.len()
+        body.len()
     );
     let mut tally = Tally::default();
     while Instant::now() < until && issued.fetch_add(1, Ordering::Relaxed) < options.max_requests {

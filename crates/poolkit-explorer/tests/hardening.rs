@@ -109,14 +109,11 @@ fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Reply {
 }
 
 fn seed_grid() -> Value {
-    json!([
-        [8, 2, 6, 1, 7, 3],
-        [5, 9, 3, 8, 2, 6],
-        [1, 4, 7, 2, 9, 4],
-        [6, 3, 1, 5, 3, 8],
-        [2, 8, 4, 7, 1, 5],
-        [7, 1, 9, 3, 6, 2]
-    ])
+    // The library's seed grid, row by row.
+    let rows: Vec<&[f64]> = poolkit::teach::SEED_GRID
+        .chunks(poolkit::teach::SEED_SIDE)
+        .collect();
+    json!(rows)
 }
 
 #[test]

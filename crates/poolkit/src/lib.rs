@@ -16,14 +16,7 @@
 //! ```
 //! use poolkit::{pool, Layout, PoolPlan, PoolSpec, TensorView, WindowSpec};
 //!
-//! let grid: [f32; 36] = [
-//!     8., 2., 6., 1., 7., 3.,
-//!     5., 9., 3., 8., 2., 6.,
-//!     1., 4., 7., 2., 9., 4.,
-//!     6., 3., 1., 5., 3., 8.,
-//!     2., 8., 4., 7., 1., 5.,
-//!     7., 1., 9., 3., 6., 2.,
-//! ];
+//! let grid = poolkit::teach::SEED_GRID.map(|v| v as f32); // the seed's 6×6 grid
 //! let x = TensorView::new(&grid, &[1, 1, 6, 6])?;
 //! let window = WindowSpec::new(&[2, 2]).strides(&[2, 2]);
 //!

@@ -69,14 +69,7 @@ fn tied_with_nans(rng: &mut Rng, n: usize) -> Vec<f64> {
 // The seed's grid
 // ---------------------------------------------------------------------------------------
 
-const SEED_GRID: [f64; 36] = [
-    8., 2., 6., 1., 7., 3., //
-    5., 9., 3., 8., 2., 6., //
-    1., 4., 7., 2., 9., 4., //
-    6., 3., 1., 5., 3., 8., //
-    2., 8., 4., 7., 1., 5., //
-    7., 1., 9., 3., 6., 2., //
-];
+use poolkit::teach::SEED_GRID;
 
 fn seed_backward(spec: &PoolSpec) -> Vec<f64> {
     let plan = PoolPlan::new(spec, &[1, 1, 6, 6], Layout::ChannelsFirst).unwrap();

@@ -5,7 +5,8 @@
 use poolkit::{output_shape_in_format, pool, Layout, PoolPlan, PoolSpec, TensorView, WindowSpec};
 use proptest::prelude::*;
 
-/// The explorer's default input, as printed on the seed page.
+/// The explorer's default input, as printed on the seed page (the library states it once,
+/// as `teach::SEED_GRID`; this copy is the page's, to check it against).
 const SEED_GRID: [f64; 36] = [
     8., 2., 6., 1., 7., 3., //
     5., 9., 3., 8., 2., 6., //
@@ -119,4 +120,10 @@ proptest! {
             prop_assert!(m >= a, "max {} < avg {}", m, a);
         }
     }
+}
+
+#[test]
+fn the_librarys_seed_grid_is_the_pages() {
+    assert_eq!(poolkit::teach::SEED_GRID, SEED_GRID);
+    assert_eq!(poolkit::teach::SEED_SIDE, 6);
 }

@@ -7,11 +7,10 @@
 use assert_cmd::Command;
 use std::path::Path;
 
-/// The 6×6 grid of the seed's explorer.
-pub const SEED_GRID: [f32; 36] = [
-    8., 2., 6., 1., 7., 3., 5., 9., 3., 8., 2., 6., 1., 4., 7., 2., 9., 4., 6., 3., 1., 5., 3., 8.,
-    2., 8., 4., 7., 1., 5., 7., 1., 9., 3., 6., 2.,
-];
+/// The 6×6 grid of the seed's explorer (the library's `teach::SEED_GRID`), as f32.
+pub fn seed_grid() -> [f32; 36] {
+    poolkit::teach::SEED_GRID.map(|v| v as f32)
+}
 
 /// The `poolkit` binary, with colour forced off so outputs compare as text.
 pub fn poolkit() -> Command {

@@ -5,7 +5,7 @@ import { call, engineKind } from './api.js';
 import { heat, range, readable, signed } from './format.js';
 import { GridView } from './grid.js';
 import { SettingsForm } from './settings-form.js';
-import { defaultSettings, defaultState, exploreRequest, MODES, readLink, toHash } from './state.js';
+import { defaultSettings, exploreRequest, MODES, readLink, toHash } from './state.js';
 import { ChainView } from './views/chain.js';
 import { CheckpointView } from './views/checkpoint.js';
 import { ConvView } from './views/conv.js';
@@ -22,8 +22,9 @@ const link = readLink(location.hash);
 const state = link.state;
 const notices = [...link.notices];
 // Until the first answer is drawn, a value from the link that the library refuses falls
-// back to its default (with a notice) instead of leaving the reader stuck.
-let fromLink = location.hash.length > 1;
+// back to its default (with a notice) instead of leaving the reader stuck, and the URL is
+// replaced, not pushed: loading the page (the seed's grid arriving included) is no change.
+let fromLink = true;
 let latest = null;
 let requestCount = 0;
 // When the reader's latest edit was committed: `data-edit-ms` is the time until it is drawn.
@@ -161,8 +162,14 @@ async function refresh(reason) {
   const mine = ++requestCount;
   const started = performance.now();
   main.dataset.busy = 'true';
-  saveUrl();
   try {
+    if (!state.grid) {
+      // The seed's grid comes from the library, as every other number does.
+      const seed = await call('preset', { name: 'seed' });
+      if (mine !== requestCount) return;
+      state.grid ??= seed.grid;
+    }
+    saveUrl();
     const answer = await call('explore', exploreRequest(state));
     if (mine !== requestCount) return;
     latest = answer;
@@ -221,7 +228,7 @@ function fallBack(field) {
     return setting.replace('_', ' ');
   }
   if (field.startsWith('grid')) {
-    state.grid = defaultState().grid;
+    state.grid = null;
     return 'grid';
   }
   if (field === 'shift_by') {
@@ -241,6 +248,7 @@ function draw(answer) {
   const cols = answer.input[0].length;
   $('input-title').textContent = `Input (${rows}×${cols})`;
   inputGrid.render(answer.input, (r, c, v) => ({ colour: heat(v, scale) }));
+  form.fillSize();
   exploreView.render(answer, state.settings);
   shiftView.render(answer.shift, answer.input);
   gradientView.render(answer.gradient);

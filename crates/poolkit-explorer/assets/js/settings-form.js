@@ -3,7 +3,7 @@
 // that caused it. Controls report on `change`, so a half-typed number is not sent.
 
 import { call } from './api.js';
-import { defaultSettings, SEED_GRID } from './state.js';
+import { defaultSettings } from './state.js';
 
 const AXIS_FIELDS = ['kernel', 'stride', 'dilation', 'pad_begin', 'pad_end'];
 
@@ -116,9 +116,15 @@ export class SettingsForm {
     for (const field of AXIS_FIELDS) {
       for (const axis of [0, 1]) $(`${field}-${axis}`).value = String(s[field]?.[axis] ?? '');
     }
+    this.fillSize();
+    this.syncVisibility();
+  }
+
+  /** Shows the grid's size (once there is a grid). */
+  fillSize() {
+    if (!this.state.grid) return;
     $('rows').value = String(this.state.grid.length);
     $('cols').value = String(this.state.grid[0]?.length ?? 0);
-    this.syncVisibility();
   }
 
   /** Reads the controls into the state's settings. */
@@ -181,7 +187,7 @@ export class SettingsForm {
 
   async reset() {
     this.state.settings = defaultSettings();
-    this.state.grid = SEED_GRID.map((row) => row.slice());
+    this.state.grid = null; // the seed's, from the library
     this.state.upstream = null;
     this.state.weights = null;
     this.hooks.message('');

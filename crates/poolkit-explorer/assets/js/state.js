@@ -6,14 +6,6 @@
 
 export const MODES = ['explore', 'shift', 'gradient', 'conv', 'images', 'checkpoint'];
 
-export const SEED_GRID = [
-  [8, 2, 6, 1, 7, 3],
-  [5, 9, 3, 8, 2, 6],
-  [1, 4, 7, 2, 9, 4],
-  [6, 3, 1, 5, 3, 8],
-  [2, 8, 4, 7, 1, 5],
-  [7, 1, 9, 3, 6, 2],
-];
 
 export function defaultSettings() {
   return {
@@ -33,7 +25,8 @@ export function defaultSettings() {
 export function defaultState() {
   return {
     mode: 'explore',
-    grid: SEED_GRID.map((row) => row.slice()),
+    // null: the seed's grid, which the page asks the library for (its `seed` preset).
+    grid: null,
     settings: defaultSettings(),
     upstream: null,
     shift: 'right',
@@ -93,7 +86,7 @@ function pairFrom(text) {
 export function toHash(state) {
   const q = new URLSearchParams();
   q.set('mode', state.mode);
-  q.set('grid', rowsText(state.grid));
+  if (state.grid) q.set('grid', rowsText(state.grid));
   const s = state.settings;
   q.set('op', s.operator);
   q.set('p', String(s.p));

@@ -24,6 +24,8 @@ after(async () => {
 test('stepping through the windows: controls, slider, padding drawn, the numbers of each output', async () => {
   const page = await openExplorer(browser.context, server.url, '#k=3,3&s=2,2&pb=1,1&pe=1,1');
   await page.click('#stepper summary');
+  // Opening draws the current window (the toggle event comes a moment after the click).
+  await page.waitForFunction(() => document.getElementById('step-caption').textContent !== '');
   const caption = page.locator('#step-caption');
   assert.match(await caption.textContent(), /^Output row 1, column 1: its window reads 4 input cells\. 5 of its 9 taps lie outside the grid/);
   assert.equal(await page.locator('#step-position').textContent(), '1 of 9');

@@ -27,10 +27,8 @@ pub struct MaxAvgComparison {
 /// Pools a row-major `rows × cols` grid with max and with average over `window`.
 ///
 /// ```
-/// use poolkit::{teach::compare_max_avg, WindowSpec};
-/// let grid = [8., 2., 6., 1., 7., 3., 5., 9., 3., 8., 2., 6., 1., 4., 7., 2., 9., 4.,
-///             6., 3., 1., 5., 3., 8., 2., 8., 4., 7., 1., 5., 7., 1., 9., 3., 6., 2.];
-/// let c = compare_max_avg(&grid, 6, 6, &WindowSpec::new(&[2, 2]))?;
+/// use poolkit::{teach::{compare_max_avg, SEED_GRID}, WindowSpec};
+/// let c = compare_max_avg(&SEED_GRID, 6, 6, &WindowSpec::new(&[2, 2]))?;
 /// assert_eq!((c.mean_gap, c.largest_gap), (3.0, 3.5));
 /// # Ok::<(), poolkit::Error>(())
 /// ```
