@@ -20,6 +20,8 @@
 //! rows are few) with `std::thread::scope`: `POOLKIT_THREADS` or [`Parallelism`].
 //!
 //! # Paths and their exactness, against `poolkit::reference`
+//! The rules (ties, NaN, padding, divisors, rounding) are stated once, in the crate's
+//! documentation under "Exactness"; here is how each path meets them.
 //! Max values and indices are **bit-exact** on every path. Averages accumulate in f64 in
 //! the reference's order on every path except large windows; the scalar variant, f64
 //! and the integer types then divide once (or, u8 2×2, round the exact sum half to even),
@@ -54,9 +56,8 @@
 //! "Bit-exact" for averages means every value equal bit for bit, except which NaN an
 //! average of NaNs returns: Rust leaves the payload of an addition of NaNs unspecified.
 //!
-//! Max pooling keeps the reference's rule in every path: the first NaN wins, else the
-//! first maximum in row-major window order. SIMD blocks that see a NaN are redone by the
-//! exact scalar code. Outputs of 64 MiB or more (`POOLKIT_STREAM_MIN_BYTES`) are written
+//! SIMD max blocks that see a NaN are redone by the exact scalar code, which keeps the
+//! crate's NaN and tie rules. Outputs of 64 MiB or more (`POOLKIT_STREAM_MIN_BYTES`) are written
 //! with streaming stores; fresh outputs of 8 MiB or more ask for transparent huge pages.
 
 mod alloc;
