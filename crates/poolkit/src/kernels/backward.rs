@@ -18,13 +18,13 @@
 //! `unsafe` here views an f32-typed `T` slice as `[f32]` for the SIMD rows.
 
 use super::exec::Exec;
+use super::windows_2x2::{avg_2x2_windows, corner_codes, max_2x2_windows, scatter_2x2_windows};
 use crate::element::Element;
 use crate::geometry::{AxisMode, PoolPlan, Reduction};
 use crate::indices::{IndexConvention, StorageOrder};
 use crate::tensor::{Layout, TensorView};
 #[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
-use std::ops::Range;
 
 /// A plan flattened for the tiles: three spatial axes (leading unit axes for lower ranks),
 /// each output's in-bounds taps per axis, and each output's divisor.
@@ -67,9 +67,16 @@ impl Geometry {
         let mut divisors = Vec::new();
         if let Reduction::Avg { .. } = plan.reduction() {
             let out: Vec<usize> = axes.iter().map(|a| a.output).collect();
-            crate::reference::for_each_index(&out, |o| {
-                divisors.push(plan.avg_divisor(o).expect("avg plan has a divisor"));
-            });
+            // Every output position, last axis fastest (the scatter's order).
+            let mut o = vec![0usize; out.len()];
+            while out.iter().all(|&n| n > 0) {
+                divisors.push(plan.avg_divisor(&o).expect("avg plan has a divisor"));
+                let Some(axis) = (0..o.len()).rev().find(|&a| o[a] + 1 < out[a]) else {
+                    break;
+                };
+                o[axis] += 1;
+                o[axis + 1..].iter_mut().for_each(|v| *v = 0);
+            }
         }
         Geometry {
             in_extent,
@@ -323,95 +330,6 @@ fn simd_rows_2x2<T: Element>(
     0
 }
 
-/// Max pooling's gradient on windows `windows` of the 2×2/s2 row pair `x0`, `x1`: each
-/// window's `0.0 + dy` (the reference's accumulator turns -0.0 into 0.0) to its first NaN,
-/// else its first maximum in row-major window order; zeros to the other three inputs.
-pub(crate) fn max_2x2_windows<T: Element>(
-    x0: &[T],
-    x1: &[T],
-    dy: &[T],
-    d0: &mut [T],
-    d1: &mut [T],
-    windows: Range<usize>,
-) {
-    for w in windows {
-        let window = [x0[2 * w], x0[2 * w + 1], x1[2 * w], x1[2 * w + 1]];
-        let mut best = 0;
-        for k in 1..4 {
-            if window[best].is_nan() {
-                break;
-            }
-            if window[k].is_nan() || window[k] > window[best] {
-                best = k;
-            }
-        }
-        let mut out = [T::ZERO; 4];
-        out[best] = T::from_f64(0.0 + dy[w].to_f64());
-        put_window(d0, d1, w, out);
-    }
-}
-
-/// Average pooling's gradient on windows `windows` of a 2×2/s2 row pair: the reference's
-/// `0.0 + dy / divisor`, rounded once, to all four inputs.
-fn avg_2x2_windows<T: Element>(
-    dy: &[T],
-    d0: &mut [T],
-    d1: &mut [T],
-    divisor: f64,
-    windows: Range<usize>,
-) {
-    for w in windows {
-        let share = T::from_f64(0.0 + dy[w].to_f64() / divisor);
-        put_window(d0, d1, w, [share; 4]);
-    }
-}
-
-/// Max pooling's gradient from corner codes on windows `windows` of a row pair:
-/// `0.0 + dy` to the coded input, zeros to the others.
-fn scatter_2x2_windows<T: Element>(
-    codes: &[u8],
-    dy: &[T],
-    d0: &mut [T],
-    d1: &mut [T],
-    windows: Range<usize>,
-) {
-    for w in windows {
-        let mut out = [T::ZERO; 4];
-        out[usize::from(codes[w] & 3)] = T::from_f64(0.0 + dy[w].to_f64());
-        put_window(d0, d1, w, out);
-    }
-}
-
-/// Writes window `w`'s four inputs, row-major.
-#[inline(always)]
-fn put_window<T: Copy>(d0: &mut [T], d1: &mut [T], w: usize, out: [T; 4]) {
-    d0[2 * w] = out[0];
-    d0[2 * w + 1] = out[1];
-    d1[2 * w] = out[2];
-    d1[2 * w + 1] = out[3];
-}
-
-/// The corner codes of one row of 2×2/s2 windows from their flat indices: window `w`'s
-/// top-left input has index `first_corner + 2 w`; its code is 0 (top-left), 1, 2 or 3
-/// (bottom-right). Returns false when some index lies outside its own window (its code
-/// is then meaningless).
-#[inline(always)]
-pub(crate) fn corner_codes(idx: &[i64], first_corner: i64, iw: i64, codes: &mut [u8]) -> bool {
-    let mut outside = false;
-    for (w, (&i, code)) in idx.iter().zip(codes.iter_mut()).enumerate() {
-        let delta = i.wrapping_sub(first_corner.wrapping_add(2 * w as i64));
-        let top = delta as u64;
-        let bottom = delta.wrapping_sub(iw) as u64;
-        *code = if top < 2 {
-            top as u8
-        } else {
-            (bottom as u8) | 2
-        };
-        outside |= (top >= 2) & (bottom >= 2);
-    }
-    !outside
-}
-
 /// [`corner_codes`] on the widest instruction set available to `exec`.
 fn corner_codes_for(
     exec: &Exec,
@@ -483,13 +401,13 @@ impl<T: Element> Tile<'_, T> {
                     }
                     Reduction::Lp { p: order } => {
                         let values = offsets.iter().map(|&p| self.x[p * c + j].to_f64());
-                        let y = crate::reference::lp_norm(values, order);
+                        let y = super::lp::norm(values, order);
                         if y == 0.0 {
                             continue;
                         }
                         for &p in offsets {
                             let v = self.x[p * c + j].to_f64();
-                            scratch[p * c + j] += crate::reference::lp_partial(v, y, order) * grad;
+                            scratch[p * c + j] += super::lp::partial(v, y, order) * grad;
                         }
                     }
                 }

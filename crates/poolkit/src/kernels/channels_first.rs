@@ -10,9 +10,9 @@
 //! the reference's first-NaN rule.
 
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes, Scalar};
 use super::padded::PaddedRows;
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

@@ -8,8 +8,8 @@
 
 use super::channels_first::{next_aligned, put};
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

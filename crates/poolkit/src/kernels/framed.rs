@@ -17,8 +17,8 @@
 
 use super::channels_first::{put, ChannelsFirst};
 use super::geom::{Dst, Kind, Line, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

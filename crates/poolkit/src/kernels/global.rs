@@ -9,8 +9,8 @@
 //! (its sign is the first zero's), or the caller wants the argmax index.
 
 use super::geom::{Dst, IndexMap, Kind, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

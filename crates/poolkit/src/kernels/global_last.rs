@@ -11,8 +11,8 @@
 //! need no redo).
 
 use super::geom::{Dst, Kind, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

@@ -70,12 +70,15 @@ mod geom;
 mod global;
 mod global_last;
 mod isa;
+mod kernel;
 mod lanes;
+mod lp;
 mod padded;
 mod route;
 mod run;
 mod sliding;
 mod small;
+mod windows_2x2;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 

@@ -20,7 +20,7 @@ use crate::element::Element;
 use crate::geometry::{PoolPlan, Reduction};
 use crate::indices::IndexConvention;
 use crate::tensor::{Layout, TensorView};
-use crate::{bf16, f16};
+use half::{bf16, f16};
 use std::any::TypeId;
 
 /// Outputs at least this large are written with streaming stores: they would only evict

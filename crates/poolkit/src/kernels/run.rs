@@ -3,29 +3,10 @@
 
 use super::exec::{split_tasks, Exec};
 use super::isa::Isa;
-use super::lanes::{Lanes, Scalar};
+use super::kernel::{F32Kernel, Kernel};
+use super::lanes::Scalar;
 use crate::element::Element;
 use std::ops::Range;
-
-/// A kernel over `tasks()` independent tasks (output rows or planes), written once for
-/// any [`Lanes`] of its element type.
-pub(crate) trait Kernel<T: Element>: Sync {
-    /// Number of tasks; `run` is called on disjoint ranges of `0..tasks()`.
-    fn tasks(&self) -> usize;
-    /// Elements read and written in all, to size the thread count of automatic calls.
-    fn elements(&self) -> usize;
-    /// True when the kernel may use streaming stores (a fence must follow).
-    fn streams(&self) -> bool {
-        false
-    }
-    /// Runs tasks `range`. Implementations are `#[inline(always)]` so that the SIMD entry
-    /// points compile them with their instruction set.
-    fn run<L: Lanes<T = T>>(&self, range: Range<usize>);
-}
-
-/// A kernel of f32, the element type with SIMD variants.
-pub(crate) trait F32Kernel: Kernel<f32> {}
-impl<K: Kernel<f32>> F32Kernel for K {}
 
 /// Runs kernels of element type `T` on the resolved execution choices.
 pub(crate) trait Runner<T: Element> {
@@ -76,8 +57,8 @@ macro_rules! narrow_runner {
     };
 }
 
-narrow_runner!(crate::f16, run_avx2_f16, "avx2", "f16c");
-narrow_runner!(crate::bf16, run_avx2_bf16, "avx2");
+narrow_runner!(half::f16, run_avx2_f16, "avx2", "f16c");
+narrow_runner!(half::bf16, run_avx2_bf16, "avx2");
 narrow_runner!(u8, run_avx2_int, "avx2");
 narrow_runner!(i8, run_avx2_int, "avx2");
 narrow_runner!(u16, run_avx2_int, "avx2");

@@ -14,8 +14,8 @@
 //! exactly the windows that hold them (a NaN's payload may differ from the reference's).
 
 use super::geom::{Dst, Kind, Line, Mean, Src};
+use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
-use super::run::Kernel;
 use crate::element::Element;
 use std::ops::Range;
 

@@ -8,12 +8,10 @@ mod pool;
 mod roi;
 mod unpool;
 
-pub(crate) use backward::lp_partial;
 pub use backward::{
     max_pool_backward_from_indices, max_roi_pool_backward, max_unpool_backward, pool_backward,
 };
 pub use odometer::{for_each_index, planes};
-pub(crate) use pool::lp_norm;
 pub use pool::pool_forward;
 pub use roi::max_roi_pool_forward;
 pub use unpool::max_unpool_forward;

@@ -9,7 +9,7 @@
 
 use super::avx2::Avx2;
 use crate::kernels::lanes::Lanes;
-use crate::{bf16, f16};
+use half::{bf16, f16};
 use std::arch::x86_64::*;
 
 /// Eight f16 lanes, computed as f32 (needs AVX2 and F16C).

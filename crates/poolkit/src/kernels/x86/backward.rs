@@ -9,7 +9,7 @@
 //! that scalar code. Each function handles whole blocks and returns how many windows it
 //! covered; the caller finishes the row's last windows with the scalar code.
 
-use crate::kernels::backward::max_2x2_windows;
+use crate::kernels::windows_2x2::max_2x2_windows;
 use std::arch::x86_64::*;
 
 /// Windows per block.
@@ -238,7 +238,7 @@ pub(crate) unsafe fn scatter_2x2_rows(
     blocks * BLOCK
 }
 
-/// [`crate::kernels::backward::corner_codes`] compiled for AVX2, so that the compiler
+/// [`crate::kernels::windows_2x2::corner_codes`] compiled for AVX2, so that the compiler
 /// vectorises its loop.
 ///
 /// # Safety
@@ -250,5 +250,5 @@ pub(crate) unsafe fn corner_codes_avx2(
     iw: i64,
     codes: &mut [u8],
 ) -> bool {
-    crate::kernels::backward::corner_codes(idx, first_corner, iw, codes)
+    crate::kernels::windows_2x2::corner_codes(idx, first_corner, iw, codes)
 }

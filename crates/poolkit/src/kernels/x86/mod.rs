@@ -15,8 +15,8 @@ pub(crate) use avx2_int::{Avx2Int, IntMax};
 pub(crate) use avx512::Avx512;
 pub(crate) use sse2::Sse2;
 
-use super::run::{F32Kernel, Kernel};
-use crate::{bf16, f16};
+use super::kernel::{F32Kernel, Kernel};
+use half::{bf16, f16};
 use std::ops::Range;
 
 /// Runs `kernel` on `range` with SSE2 lanes.
