@@ -94,7 +94,13 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         };
         let [wd, wh, _] = self.index_map.weights;
         let row_len = self.w.output;
-        let mut padded = PaddedRows::new(self, L::LANES);
+        let mut padded = PaddedRows::new(
+            self.lead,
+            self.w,
+            self.kind,
+            self.indices.is_some(),
+            L::LANES,
+        );
         // Padded rows are at most one window's rows (2-D only): the stack list's size.
         let mut padded_taps = if padded.is_some() {
             vec![RowTap::default(); taps.len()]

@@ -7,7 +7,6 @@
 //! a padding tie could steal an index). Each copy serves every output row that reads it:
 //! row `h` lives in slot `h mod slots`, with enough slots for one window and one stride.
 
-use super::channels_first::ChannelsFirst;
 use super::geom::{Kind, Line, Mean};
 use crate::element::Element;
 
@@ -33,11 +32,18 @@ pub(crate) struct PaddedRows<T> {
 }
 
 impl<T: Element> PaddedRows<T> {
-    /// Copies for `job` with `lanes`-wide blocks, or `None` where they do not pay.
-    pub fn new(job: &ChannelsFirst<T>, lanes: usize) -> Option<Self> {
-        let [ld, lh] = job.lead;
-        let w = job.w;
-        if lanes == 1 || ld.input != 1 || ld.kernel != 1 || job.indices.is_some() {
+    /// Copies for a channels-first job (its leading axes `[D, H]`, its W axis, its
+    /// reduction, whether it writes indices) with `lanes`-wide blocks, or `None` where they
+    /// do not pay.
+    pub fn new(
+        lead: [Line; 2],
+        w: Line,
+        kind: Kind,
+        with_indices: bool,
+        lanes: usize,
+    ) -> Option<Self> {
+        let [ld, lh] = lead;
+        if lanes == 1 || ld.input != 1 || ld.kernel != 1 || with_indices {
             return None;
         }
         if !(w.stride == 1 || w.stride == 2) || w.output < lanes {
@@ -53,11 +59,11 @@ impl<T: Element> PaddedRows<T> {
         if slots.checked_mul(width)? > MAX_ELEMENTS || w.pad_begin > width {
             return None;
         }
-        let pad = match job.kind {
+        let pad = match kind {
             Kind::Max => T::LOWEST,
             Kind::Avg(_) => T::from_f64(-0.0),
         };
-        let counts = match job.kind {
+        let counts = match kind {
             Kind::Avg(Mean::Count { include_pad }) => (0..w.output)
                 .map(|o| w.count(o, include_pad) as f64)
                 .collect(),
