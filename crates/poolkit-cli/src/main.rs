@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The colour choice first, so that clap's help and errors follow it too.
     let early = color::early_choice(&args);
-    color::Style::choose(early);
+    let style = color::Style::choose(early);
     let command = cli::Cli::command()
         .color(color::clap_choice(early))
         .styles(clap::builder::styling::Styles::styled());
@@ -44,7 +44,6 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
     };
-    let style = color::Style::choose(cli.color);
     let result = match cli.command {
         cli::Command::Apply(args) => apply::run(&args),
         cli::Command::Shape(args) => shape_cmd::run(&args),

@@ -52,13 +52,8 @@ pub(super) fn conv_view(
         }
     }
     let conv = Grid::from_flat(avg.rows, avg.cols, out);
-    let difference: Vec<f64> = conv
-        .values
-        .iter()
-        .zip(&avg.values)
-        .map(|(c, a)| c - a)
-        .collect();
-    let max_abs_difference = difference.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    let difference = conv.minus(&avg);
+    let max_abs_difference = difference.values.iter().fold(0.0f64, |m, d| m.max(d.abs()));
     // Weights like 1/9 have no exact binary form: a weighted sum and a sum divided by 9 may
     // then differ in the last bits. Equal "to rounding" means within 1e-12 of the values' size.
     let size = avg.values.iter().fold(1.0f64, |m, v| m.max(v.abs()));
@@ -70,7 +65,7 @@ pub(super) fn conv_view(
         "weights": Grid::from_flat(kh, kw, weights.clone()).to_json(),
         "output": conv.to_json(),
         "avg_pool": avg.to_json(),
-        "difference": Grid::from_flat(avg.rows, avg.cols, difference).to_json(),
+        "difference": difference.to_json(),
         "max_abs_difference": max_abs_difference,
         "equals_avg_pool": equal_to_rounding,
         "exactly_equal": max_abs_difference == 0.0,

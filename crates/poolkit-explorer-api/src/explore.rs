@@ -129,12 +129,7 @@ fn readers(plan: &PoolPlan, grid: &Grid) -> Value {
 
 /// The seed's "Max vs. Avg — how different are they?" numbers.
 fn summary(max: &Grid, avg: &Grid) -> Value {
-    let gaps: Vec<f64> = max
-        .values
-        .iter()
-        .zip(&avg.values)
-        .map(|(m, a)| m - a)
-        .collect();
+    let gaps = max.minus(avg).values;
     let mean_gap = gaps.iter().sum::<f64>() / gaps.len() as f64;
     let (at, largest_gap) =
         gaps.iter()

@@ -57,6 +57,18 @@ impl Grid {
         Grid { rows, cols, values }
     }
 
+    /// `self − other`, cell by cell (the grids have one shape).
+    pub fn minus(&self, other: &Grid) -> Grid {
+        debug_assert_eq!((self.rows, self.cols), (other.rows, other.cols));
+        let values = self
+            .values
+            .iter()
+            .zip(&other.values)
+            .map(|(a, b)| a - b)
+            .collect();
+        Grid::from_flat(self.rows, self.cols, values)
+    }
+
     /// The value at `(r, c)`.
     pub fn at(&self, r: usize, c: usize) -> f64 {
         self.values[r * self.cols + c]

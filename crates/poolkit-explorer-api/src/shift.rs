@@ -88,8 +88,8 @@ fn compare(
 ) -> Result<Value, ApiError> {
     let b = grid_of(pool(plan, &before.view())?);
     let a = grid_of(pool(plan, &after.view())?);
-    let change: Vec<f64> = a.values.iter().zip(&b.values).map(|(x, y)| x - y).collect();
-    let unchanged = change.iter().filter(|&&d| d == 0.0).count();
+    let change = a.minus(&b);
+    let unchanged = change.values.iter().filter(|&&d| d == 0.0).count();
     // Outputs equal to the old output the shift carried them from, where one exists.
     let moved_along = cells.map(|(mr, mc)| {
         let (mut equal, mut comparable) = (0, 0);
@@ -108,7 +108,7 @@ fn compare(
     Ok(json!({
         "before": b.to_json(),
         "after": a.to_json(),
-        "change": Grid::from_flat(b.rows, b.cols, change).to_json(),
+        "change": change.to_json(),
         "unchanged": unchanged,
         "total": b.values.len(),
         "moved_along": moved_along,

@@ -275,7 +275,7 @@ function showProblem(e) {
   const beside = form.showError(e.field, e.message);
   if (beside) {
     problem.textContent = `No output until the highlighted setting is changed: ${e.message}`;
-  } else if (e.field === 'grid' || e.field?.startsWith('grid')) {
+  } else if (e.field?.startsWith('grid')) {
     problem.textContent = `The input grid cannot be pooled: ${e.message}`;
   } else if (e.status === 0 || e.status >= 500) {
     problem.textContent = e.message;

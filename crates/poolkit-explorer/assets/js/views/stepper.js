@@ -83,7 +83,7 @@ export class Stepper {
     const [r0, r1] = [lo('row_taps', pr[0]), hi('row_taps', rows, pr[1])];
     const [c0, c1] = [lo('col_taps', pc[0]), hi('col_taps', cols, pc[1])];
     const w = pool.windows[r][c];
-    const [star] = [pool.max.argmax[r][c]];
+    const star = pool.max.argmax[r][c];
     const table = $('step-grid');
     table.replaceChildren();
     for (let y = r0; y <= r1; y++) {

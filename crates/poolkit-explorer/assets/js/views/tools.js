@@ -23,8 +23,10 @@ export class Tools {
     });
   }
 
-  /** Keeps the link and the embed code in step with the URL. */
+  /** Keeps the link and the embed code in step with the URL while the panel is open (every
+   *  change calls this; a closed panel is filled when it opens). */
   refreshShare() {
+    if ($('share-panel').hidden) return;
     const link = location.href;
     $('share-link').value = link;
     $('embed-code').value = `<iframe src="${escape(link)}" title="Max vs. Average Pooling Explorer" width="100%" height="760" style="border:0" loading="lazy"></iframe>`;
