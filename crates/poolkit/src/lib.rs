@@ -107,7 +107,7 @@ pub use geometry::{
 };
 pub use half::{bf16, f16};
 pub use indices::{IndexConvention, StorageOrder};
-pub use kernels::{fast_path, ExecOptions, Isa, Parallelism};
+pub use kernels::{ExecOptions, Isa, Parallelism, Route};
 pub use ops::{
     max_pool_backward_from_indices, max_pool_backward_from_indices_into,
     max_pool_backward_from_indices_into_with, max_pool_with_indices, max_pool_with_indices_into,
@@ -115,5 +115,5 @@ pub use ops::{
     max_unpool_into, pool, pool_backward, pool_backward_into, pool_backward_into_with,
     pool_backward_with, pool_into,
 };
-pub use ops::{max_pool_with_indices_into_with, pool_into_with, pool_with};
+pub use ops::{max_pool_with_indices_into_with, pool_into_with, pool_with, PreparedPool};
 pub use tensor::{contiguous_strides, Layout, Tensor, TensorView};

@@ -6,9 +6,9 @@
 //! written twice with different values, shows.
 
 use poolkit::{
-    bf16, f16, fast_path, max_pool_with_indices_into_with, pool_into_with, pool_with, reference,
-    Element, ExecOptions, IndexConvention, Isa, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
-    TensorView, WindowSpec,
+    bf16, f16, max_pool_with_indices_into_with, pool_into_with, pool_with, reference, Element,
+    ExecOptions, IndexConvention, Isa, Layout, Padding, PoolPlan, PoolSpec, PreparedPool, Route,
+    StorageOrder, TensorView, WindowSpec,
 };
 
 /// A NaN no input holds: its payload marks outputs the kernel never wrote.
@@ -420,7 +420,11 @@ fn global_channels_last_chunks() {
         (PoolSpec::global_avg(), "global avg"),
     ] {
         let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsLast).unwrap();
-        assert_eq!(fast_path(&plan, &x, false), Some("global-channels-last"));
+        let prepared = PreparedPool::<f32>::new(&plan, &ExecOptions::new().threads(2)).unwrap();
+        assert_eq!(
+            prepared.route_for_view(&x, false),
+            Route::GlobalChannelsLast
+        );
         let mut want = vec![0f32; plan.output_len()];
         reference::pool_forward(&plan, &x, &mut want, None);
         for isa in isas() {
@@ -878,22 +882,25 @@ fn forcing_an_instruction_set_the_cpu_lacks_is_refused() {
 fn each_case_takes_the_path_it_is_meant_to_test() {
     let route = |spec: PoolSpec, shape: &[usize], layout: Layout, indices: bool| {
         let plan = PoolPlan::new(&spec, shape, layout).unwrap();
-        let data = vec![0f32; shape.iter().product()];
-        fast_path(&plan, &TensorView::new(&data, shape).unwrap(), indices)
+        let prepared = PreparedPool::<f32>::new(&plan, &ExecOptions::new().threads(1)).unwrap();
+        match indices {
+            true => prepared.route_with_indices(),
+            false => prepared.route(),
+        }
     };
     let cf = Layout::ChannelsFirst;
     let w = window(&[2, 2], &[2, 2]);
     assert_eq!(
         route(PoolSpec::max(w.clone()), &[1, 2, 8, 8], cf, true),
-        Some("channels-first")
+        Route::ChannelsFirst
     );
     assert_eq!(
         route(PoolSpec::avg(w), &[1, 8, 8, 2], Layout::ChannelsLast, false),
-        Some("channels-last")
+        Route::ChannelsLast
     );
     assert_eq!(
         route(PoolSpec::global_avg(), &[1, 2, 7, 7], cf, false),
-        Some("global")
+        Route::Global
     );
     assert_eq!(
         route(
@@ -902,7 +909,7 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
             Layout::ChannelsLast,
             false
         ),
-        Some("global-channels-last")
+        Route::GlobalChannelsLast
     );
     assert_eq!(
         route(
@@ -911,30 +918,30 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
             Layout::ChannelsLast,
             true
         ),
-        Some("channels-last")
+        Route::ChannelsLast
     );
     let stem = window(&[3, 3], &[2, 2]).padding(Padding::symmetric(&[1, 1]));
     assert_eq!(
         route(PoolSpec::max(stem.clone()), &[1, 2, 40, 40], cf, false),
-        Some("framed")
+        Route::Framed
     );
     assert_eq!(
         route(PoolSpec::avg(stem.clone()), &[1, 2, 40, 40], cf, false),
-        Some("framed")
+        Route::Framed
     );
     // Argmax keeps the row kernel, whose scalar borders see padding for what it is.
     assert_eq!(
         route(PoolSpec::max(stem), &[1, 2, 40, 40], cf, true),
-        Some("channels-first")
+        Route::ChannelsFirst
     );
     let large = PoolSpec::max(window(&[6, 7], &[1, 1]).dilations(&[3, 3]));
     assert_eq!(
         route(large.clone(), &[1, 2, 40, 50], cf, false),
-        Some("sliding")
+        Route::Sliding
     );
     assert_eq!(
         route(large, &[1, 2, 40, 50], cf, true),
-        Some("channels-first")
+        Route::ChannelsFirst
     );
     assert_eq!(
         route(
@@ -943,10 +950,25 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
             cf,
             false
         ),
-        None
+        Route::Reference
     );
     assert_eq!(
         route(PoolSpec::adaptive_avg(&[3, 3]), &[1, 2, 8, 8], cf, false),
-        None
+        Route::Reference
     );
+    // Automatic parallelism sends the seed's 6×6 grid to the tiny loops; a view whose W
+    // axis is strided goes to the reference.
+    let seed = PoolPlan::new(&PoolSpec::max(window(&[2, 2], &[2, 2])), &[1, 1, 6, 6], cf).unwrap();
+    let auto = PreparedPool::<f32>::new(&seed, &ExecOptions::new()).unwrap();
+    assert_eq!(
+        (auto.route(), auto.route_with_indices()),
+        (Route::Tiny, Route::Tiny)
+    );
+    let data = [0f32; 72];
+    let strided = TensorView::with_strides(&data, &[1, 1, 6, 6], &[72, 72, 12, 2], 0).unwrap();
+    assert_eq!(auto.route_for_view(&strided, false), Route::Reference);
+    let avg = PoolPlan::new(&PoolSpec::avg(window(&[2, 2], &[2, 2])), &[1, 1, 6, 6], cf).unwrap();
+    let avg = PreparedPool::<f32>::new(&avg, &ExecOptions::new()).unwrap();
+    assert_eq!(avg.route_with_indices(), Route::Reference);
+    assert_eq!(Route::ALL.map(Route::name).len(), 8);
 }

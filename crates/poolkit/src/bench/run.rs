@@ -7,7 +7,8 @@ use crate::element::{DType, Element};
 use crate::error::Result;
 use crate::geometry::PoolPlan;
 use crate::indices::IndexConvention;
-use crate::kernels::{fast_path, ExecOptions, Isa, Parallelism};
+use crate::kernels::{ExecOptions, Isa, Parallelism};
+use crate::ops::PreparedPool;
 use crate::tensor::TensorView;
 use crate::{bf16, f16};
 use std::hint::black_box;
@@ -262,7 +263,11 @@ fn typed<T: Element>(
     let call = case.call;
     let (seconds, bytes, path) = match case.op {
         Op::Max | Op::Avg | Op::GlobalAvg | Op::GlobalMax => {
-            let path = fast_path(&plan, &x, false).unwrap_or("reference");
+            let chosen = match case.call {
+                Call::Alloc if case.ceiling == Ceiling::None => ExecOptions::default(),
+                _ => exec,
+            };
+            let path = PreparedPool::<T>::new(&plan, &chosen)?.route().name();
             let seconds = match case.call {
                 Call::Into => {
                     let mut out = vec![T::ZERO; out_len];
@@ -290,7 +295,9 @@ fn typed<T: Element>(
             (seconds, (in_len + out_len) * size, path)
         }
         Op::MaxWithIndices => {
-            let path = fast_path(&plan, &x, true).unwrap_or("reference");
+            let path = PreparedPool::<T>::new(&plan, &exec)?
+                .route_with_indices()
+                .name();
             let (mut out, mut idx) = (vec![T::ZERO; out_len], vec![0i64; out_len]);
             let torch = IndexConvention::Torch;
             crate::max_pool_with_indices_into_with(&plan, &x, torch, &mut out, &mut idx, &exec)?;

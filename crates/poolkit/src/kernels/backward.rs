@@ -26,8 +26,26 @@ use crate::tensor::{Layout, TensorView};
 #[cfg(target_arch = "x86_64")]
 use std::any::TypeId;
 
-/// A plan flattened for the tiles: three spatial axes (leading unit axes for lower ranks),
-/// each output's in-bounds taps per axis, and each output's divisor.
+/// What a prepared operator keeps for its backward calls.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    geometry: Geometry,
+    exec: Exec,
+}
+
+impl Prepared {
+    pub fn new(plan: &PoolPlan, exec: Exec) -> Prepared {
+        Prepared {
+            geometry: Geometry::new(plan),
+            exec,
+        }
+    }
+}
+
+/// A plan flattened for the backward tiles, once per prepared operator: three spatial
+/// axes (leading unit axes for lower ranks), each output's in-bounds taps per axis, and
+/// each output's divisor, precomputed.
+#[derive(Debug)]
 struct Geometry {
     in_extent: [usize; 3],
     out_extent: [usize; 3],
@@ -139,12 +157,12 @@ pub(crate) fn pool_backward<T: Element>(
     input: &TensorView<T>,
     grad_output: &TensorView<T>,
     grad_input: &mut [T],
-    exec: &Exec,
+    prepared: &Prepared,
 ) -> bool {
+    let (geometry, exec) = (&prepared.geometry, &prepared.exec);
     if !input.is_contiguous() || !grad_output.is_contiguous() {
         return false;
     }
-    let geometry = Geometry::new(plan);
     let (batch, channels) = (plan.batch(), plan.channels());
     let (tile_channels, tiles) = match plan.layout() {
         Layout::ChannelsFirst => (1, batch * channels),
@@ -185,7 +203,7 @@ pub(crate) fn pool_backward<T: Element>(
                         dy,
                         channels: tile_channels,
                     };
-                    tile.backward(plan.reduction(), &geometry, dx_tile, &mut scratch);
+                    tile.backward(plan.reduction(), geometry, dx_tile, &mut scratch);
                 }
             }
         }
@@ -197,7 +215,7 @@ pub(crate) fn pool_backward<T: Element>(
 
 /// Streaming stores for gradients too large for the caches (f32 SIMD rows only).
 fn streams<T: Element>(len: usize) -> bool {
-    len * std::mem::size_of::<T>() >= super::route::stream_min_bytes()
+    len * std::mem::size_of::<T>() >= super::exec::stream_min_bytes()
 }
 
 /// Orders a thread's streaming stores before it hands its tiles back.
@@ -523,9 +541,10 @@ pub(crate) fn max_backward_from_indices<T: Element>(
     indices: &TensorView<i64>,
     convention: IndexConvention,
     grad_input: &mut [T],
-    exec: &Exec,
+    prepared: &Prepared,
     fresh: bool,
 ) -> bool {
+    let (geometry, exec) = (&prepared.geometry, &prepared.exec);
     if !grad_output.is_contiguous() || !indices.is_contiguous() {
         return false;
     }
@@ -550,7 +569,6 @@ pub(crate) fn max_backward_from_indices<T: Element>(
             _ => ((n * channels + c) * plane_in) as i64,
         }
     };
-    let geometry = Geometry::new(plan);
     let two_by_two = tile_channels == 1 && geometry.two_by_two();
     let iw = geometry.in_extent[2];
     let idx = indices.data();

@@ -94,6 +94,21 @@ fn env_threads() -> Result<usize> {
         .clone()
 }
 
+/// Outputs at least this large are written with streaming stores: they would only evict
+/// the input from the last-level cache. `POOLKIT_STREAM_MIN_BYTES` (read once) overrides
+/// it, for tuning on another machine.
+const STREAM_MIN_BYTES: usize = 64 << 20;
+
+pub(crate) fn stream_min_bytes() -> usize {
+    static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var("POOLKIT_STREAM_MIN_BYTES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(STREAM_MIN_BYTES)
+    })
+}
+
 /// Resolved execution choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Exec {

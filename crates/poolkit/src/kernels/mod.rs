@@ -65,6 +65,7 @@ pub(crate) mod backward;
 mod channels_first;
 mod channels_last;
 mod exec;
+mod forward;
 mod framed;
 mod geom;
 mod global;
@@ -82,9 +83,10 @@ mod windows_2x2;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub(crate) use alloc::zeroed_output_buffer;
+pub(crate) use alloc::{output_buffer, zeroed_output_buffer};
+pub(crate) use backward::Prepared as BackwardKernel;
 pub(crate) use exec::Exec;
 pub use exec::{ExecOptions, Parallelism};
+pub(crate) use forward::ForwardKernel;
 pub use isa::Isa;
-pub use route::fast_path;
-pub(crate) use route::{pool_forward, pool_forward_new};
+pub use route::Route;

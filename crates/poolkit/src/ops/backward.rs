@@ -5,25 +5,15 @@
 //! rounded once, so the bits never depend on the run or the thread count. Contiguous
 //! windowed, global and adaptive gradients run on threaded tiles (`kernels::backward`).
 
-use super::checks::{reduction_supports, result_fits, same_shape};
+use super::checks::{result_fits, same_shape};
+use super::prepared::{grad_output_shape, PreparedPool};
 use crate::element::Element;
-use crate::error::{bail, Result};
-use crate::geometry::{PoolPlan, Reduction, RoiPlan, UnpoolPlan};
+use crate::error::Result;
+use crate::geometry::{PoolPlan, RoiPlan, UnpoolPlan};
 use crate::indices::IndexConvention;
-use crate::kernels::{self, ExecOptions};
+use crate::kernels::ExecOptions;
 use crate::reference;
 use crate::tensor::{Tensor, TensorView};
-
-fn grad_output_shape(got: &[usize], want: &[usize]) -> Result<()> {
-    if got != want {
-        bail!(
-            ShapeMismatch,
-            "grad_output has shape {got:?} but the forward output has shape {want:?}: the upstream \
-             gradient must have the output's shape"
-        );
-    }
-    Ok(())
-}
 
 /// The input gradient of `pool(plan, input)` for the upstream gradient `grad_output`.
 ///
@@ -45,11 +35,7 @@ pub fn pool_backward<T: Element>(
     input: &TensorView<T>,
     grad_output: &TensorView<T>,
 ) -> Result<Tensor<T>> {
-    same_shape("input", input.shape(), plan.input_shape())?;
-    result_fits::<T>("grad_input", plan.input_shape())?;
-    let mut dx = vec![T::ZERO; plan.input_len()];
-    pool_backward_into(plan, input, grad_output, &mut dx)?;
-    Tensor::from_vec(dx, plan.input_shape())
+    pool_backward_with(plan, input, grad_output, &ExecOptions::default())
 }
 
 /// [`pool_backward`] into a caller's contiguous buffer of `plan.input_shape()`.
@@ -76,11 +62,7 @@ pub fn pool_backward_with<T: Element>(
     grad_output: &TensorView<T>,
     options: &ExecOptions,
 ) -> Result<Tensor<T>> {
-    same_shape("input", input.shape(), plan.input_shape())?;
-    result_fits::<T>("grad_input", plan.input_shape())?;
-    let mut dx = vec![T::ZERO; plan.input_len()];
-    pool_backward_into_with(plan, input, grad_output, &mut dx, options)?;
-    Tensor::from_vec(dx, plan.input_shape())
+    PreparedPool::new(plan, options)?.backward(input, grad_output)
 }
 
 /// [`pool_backward_into`] with explicit threads and instruction set.
@@ -91,15 +73,7 @@ pub fn pool_backward_into_with<T: Element>(
     grad_input: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    same_shape("input", input.shape(), plan.input_shape())?;
-    grad_output_shape(grad_output.shape(), plan.output_shape())?;
-    super::checks::buffer_len("grad_input", grad_input.len(), plan.input_shape())?;
-    reduction_supports::<T>(plan.reduction())?;
-    let exec = options.resolve()?;
-    if !kernels::backward::pool_backward(plan, input, grad_output, grad_input, &exec) {
-        reference::pool_backward(plan, input, grad_output, grad_input);
-    }
-    Ok(())
+    PreparedPool::new(plan, options)?.backward_into(input, grad_output, grad_input)
 }
 
 /// The input gradient of max pooling from the forward pass's `indices` (no input needed).
@@ -109,12 +83,11 @@ pub fn max_pool_backward_from_indices<T: Element>(
     indices: &TensorView<i64>,
     convention: IndexConvention,
 ) -> Result<Tensor<T>> {
-    from_indices_checks(plan, grad_output, indices)?;
-    result_fits::<T>("grad_input", plan.input_shape())?;
-    let mut dx = kernels::zeroed_output_buffer(plan.input_len());
-    let exec = ExecOptions::default().resolve()?;
-    from_indices(plan, grad_output, indices, convention, &mut dx, &exec, true)?;
-    Tensor::from_vec(dx, plan.input_shape())
+    PreparedPool::new(plan, &ExecOptions::default())?.backward_from_indices(
+        grad_output,
+        indices,
+        convention,
+    )
 }
 
 /// [`max_pool_backward_from_indices`] into a caller's contiguous buffer of
@@ -147,64 +120,12 @@ pub fn max_pool_backward_from_indices_into_with<T: Element>(
     grad_input: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    from_indices_checks(plan, grad_output, indices)?;
-    super::checks::buffer_len("grad_input", grad_input.len(), plan.input_shape())?;
-    let exec = options.resolve()?;
-    from_indices(
-        plan,
+    PreparedPool::new(plan, options)?.backward_from_indices_into(
         grad_output,
         indices,
         convention,
         grad_input,
-        &exec,
-        false,
     )
-}
-
-/// The fast path, else the reference; `fresh` as in `kernels::backward`.
-fn from_indices<T: Element>(
-    plan: &PoolPlan,
-    grad_output: &TensorView<T>,
-    indices: &TensorView<i64>,
-    convention: IndexConvention,
-    grad_input: &mut [T],
-    exec: &kernels::Exec,
-    fresh: bool,
-) -> Result<()> {
-    if !kernels::backward::max_backward_from_indices(
-        plan,
-        grad_output,
-        indices,
-        convention,
-        grad_input,
-        exec,
-        fresh,
-    ) {
-        reference::max_pool_backward_from_indices(
-            plan,
-            grad_output,
-            indices,
-            convention,
-            grad_input,
-        )?;
-    }
-    Ok(())
-}
-
-fn from_indices_checks<T: Element>(
-    plan: &PoolPlan,
-    grad_output: &TensorView<T>,
-    indices: &TensorView<i64>,
-) -> Result<()> {
-    if plan.reduction() != Reduction::Max {
-        bail!(
-            InvalidParameter,
-            "backward from indices for {:?} pooling: only max pooling has argmax indices",
-            plan.reduction()
-        );
-    }
-    grad_output_shape(grad_output.shape(), plan.output_shape())?;
-    same_shape("indices", indices.shape(), plan.output_shape())
 }
 
 /// The input gradient of max-unpooling: `dy` gathered through the indices.

@@ -1,12 +1,12 @@
-//! Forward pooling: max, average and Lp over windows, global and adaptive regions.
+//! Forward pooling: max, average and Lp over windows, global and adaptive regions, as
+//! one-call wrappers over [`PreparedPool`].
 
-use super::checks::{buffer_len, reduction_supports, result_fits, same_shape};
+use super::prepared::PreparedPool;
 use crate::element::Element;
-use crate::error::{bail, Result};
-use crate::geometry::{PoolPlan, Reduction};
+use crate::error::Result;
+use crate::geometry::PoolPlan;
 use crate::indices::IndexConvention;
-use crate::kernels::{self, ExecOptions};
-use crate::reference;
+use crate::kernels::ExecOptions;
 use crate::tensor::{Tensor, TensorView};
 
 /// Pools `input` as `plan` says, into a new tensor of `plan.output_shape()`.
@@ -29,19 +29,7 @@ pub fn pool_with<T: Element>(
     input: &TensorView<T>,
     options: &ExecOptions,
 ) -> Result<Tensor<T>> {
-    same_shape("input", input.shape(), plan.input_shape())?;
-    reduction_supports::<T>(plan.reduction())?;
-    result_fits::<T>("the output", plan.output_shape())?;
-    let exec = options.resolve()?;
-    let out = match kernels::pool_forward_new(plan, input, &exec) {
-        Some(out) => out,
-        None => {
-            let mut out = vec![T::ZERO; plan.output_len()];
-            reference::pool_forward(plan, input, &mut out, None);
-            out
-        }
-    };
-    Tensor::from_vec(out, plan.output_shape())
+    PreparedPool::new(plan, options)?.forward(input)
 }
 
 /// Pools `input` into `output`, a contiguous buffer of `plan.output_shape()`.
@@ -60,14 +48,7 @@ pub fn pool_into_with<T: Element>(
     output: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    same_shape("input", input.shape(), plan.input_shape())?;
-    buffer_len("output", output.len(), plan.output_shape())?;
-    reduction_supports::<T>(plan.reduction())?;
-    let exec = options.resolve()?;
-    if !kernels::pool_forward(plan, input, output.as_mut_ptr(), None, &exec) {
-        reference::pool_forward(plan, input, output, None);
-    }
-    Ok(())
+    PreparedPool::new(plan, options)?.forward_into_slice(input, output)
 }
 
 /// Max pooling that also returns, for each output, the index of the input it took.
@@ -76,15 +57,7 @@ pub fn max_pool_with_indices<T: Element>(
     input: &TensorView<T>,
     convention: IndexConvention,
 ) -> Result<(Tensor<T>, Tensor<i64>)> {
-    result_fits::<T>("the output", plan.output_shape())?;
-    result_fits::<i64>("the indices", plan.output_shape())?;
-    let mut out = vec![T::ZERO; plan.output_len()];
-    let mut idx = vec![0i64; plan.output_len()];
-    max_pool_with_indices_into(plan, input, convention, &mut out, &mut idx)?;
-    Ok((
-        Tensor::from_vec(out, plan.output_shape())?,
-        Tensor::from_vec(idx, plan.output_shape())?,
-    ))
+    PreparedPool::new(plan, &ExecOptions::default())?.forward_with_indices(input, convention)
 }
 
 /// Max pooling with indices into caller buffers of `plan.output_shape()`.
@@ -95,14 +68,8 @@ pub fn max_pool_with_indices_into<T: Element>(
     output: &mut [T],
     indices: &mut [i64],
 ) -> Result<()> {
-    max_pool_with_indices_into_with(
-        plan,
-        input,
-        convention,
-        output,
-        indices,
-        &ExecOptions::default(),
-    )
+    let options = ExecOptions::default();
+    max_pool_with_indices_into_with(plan, input, convention, output, indices, &options)
 }
 
 /// [`max_pool_with_indices_into`] with explicit threads and instruction set.
@@ -114,22 +81,7 @@ pub fn max_pool_with_indices_into_with<T: Element>(
     indices: &mut [i64],
     options: &ExecOptions,
 ) -> Result<()> {
-    if plan.reduction() != Reduction::Max {
-        bail!(
-            InvalidParameter,
-            "indices requested from {:?} pooling: only max pooling has argmax indices",
-            plan.reduction()
-        );
-    }
-    same_shape("input", input.shape(), plan.input_shape())?;
-    buffer_len("output", output.len(), plan.output_shape())?;
-    buffer_len("indices", indices.len(), plan.output_shape())?;
-    let exec = options.resolve()?;
-    let fast = Some((indices.as_mut_ptr(), convention));
-    if !kernels::pool_forward(plan, input, output.as_mut_ptr(), fast, &exec) {
-        reference::pool_forward(plan, input, output, Some((indices, convention)));
-    }
-    Ok(())
+    PreparedPool::new(plan, options)?.forward_with_indices_into(input, convention, output, indices)
 }
 
 #[cfg(test)]

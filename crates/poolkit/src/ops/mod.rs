@@ -6,6 +6,7 @@
 mod backward;
 mod checks;
 mod forward;
+mod prepared;
 mod roi;
 mod unpool;
 
@@ -18,5 +19,6 @@ pub use forward::{
     max_pool_with_indices, max_pool_with_indices_into, max_pool_with_indices_into_with, pool,
     pool_into, pool_into_with, pool_with,
 };
+pub use prepared::PreparedPool;
 pub use roi::{max_roi_pool, max_roi_pool_into};
 pub use unpool::{max_unpool, max_unpool_into};
