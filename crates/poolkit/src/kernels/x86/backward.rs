@@ -9,6 +9,7 @@
 //! that scalar code. Each function handles whole blocks and returns how many windows it
 //! covered; the caller finishes the row's last windows with the scalar code.
 
+use super::token::Avx2Token;
 use crate::kernels::windows_2x2::max_2x2_windows;
 use std::arch::x86_64::*;
 
@@ -23,19 +24,19 @@ const RAW: i32 = 0b11_01_10_00;
 /// aligned for it (32 bytes for one store, 16 bytes for two halves).
 ///
 /// # Safety
-/// AVX2 is present and `p[0..8]` are writable.
+/// AVX2 is present (the token) and `p[0..8]` are writable.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn put(p: *mut f32, v: __m256, stream: bool) {
+unsafe fn put(t: Avx2Token, p: *mut f32, v: __m256, stream: bool) {
     let at = p as usize;
-    // SAFETY: the caller guarantees p[0..8] and AVX2; each streaming store is only used
-    // at the alignment it requires.
+    // SAFETY: the caller guarantees p[0..8]; each streaming store is only used at the
+    // alignment it requires.
     unsafe {
         if stream && at.is_multiple_of(32) {
             _mm256_stream_ps(p, v);
         } else if stream && at.is_multiple_of(16) {
-            _mm_stream_ps(p, _mm256_castps256_ps128(v));
-            _mm_stream_ps(p.add(4), _mm256_extractf128_ps::<1>(v));
+            _mm_stream_ps(p, t.castps256_ps128(v));
+            _mm_stream_ps(p.add(4), t.extractf128_ps::<1>(v));
         } else {
             _mm256_storeu_ps(p, v);
         }
@@ -46,55 +47,55 @@ unsafe fn put(p: *mut f32, v: __m256, stream: bool) {
 /// `d0[0..16]` from `a`/`b`, `d1[0..16]` from `c`/`d`.
 ///
 /// # Safety
-/// AVX2 is present and `d0[0..16]`, `d1[0..16]` are writable.
+/// AVX2 is present (the token) and `d0[0..16]`, `d1[0..16]` are writable.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn put_corners(d0: *mut f32, d1: *mut f32, [a, b, c, d]: [__m256; 4], stream: bool) {
+unsafe fn put_corners(
+    t: Avx2Token,
+    d0: *mut f32,
+    d1: *mut f32,
+    [a, b, c, d]: [__m256; 4],
+    stream: bool,
+) {
     // SAFETY: forwarded from the caller. `vunpcklps` of raw-ordered corners gives
     // windows 0, 1 | 2, 3 in element order, `vunpckhps` windows 4, 5 | 6, 7.
     unsafe {
-        put(d0, _mm256_unpacklo_ps(a, b), stream);
-        put(d0.add(8), _mm256_unpackhi_ps(a, b), stream);
-        put(d1, _mm256_unpacklo_ps(c, d), stream);
-        put(d1.add(8), _mm256_unpackhi_ps(c, d), stream);
+        put(t, d0, t.unpacklo_ps(a, b), stream);
+        put(t, d0.add(8), t.unpackhi_ps(a, b), stream);
+        put(t, d1, t.unpacklo_ps(c, d), stream);
+        put(t, d1.add(8), t.unpackhi_ps(c, d), stream);
     }
 }
 
 /// `0.0 + dy[0..8]` (the reference's accumulator turns -0.0 into +0.0), in raw order.
 ///
 /// # Safety
-/// AVX2 is present and `dy[0..8]` are readable.
+/// AVX2 is present (the token) and `dy[0..8]` are readable.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn gradient_raw(dy: *const f32) -> __m256 {
+unsafe fn gradient_raw(t: Avx2Token, dy: *const f32) -> __m256 {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        let g = _mm256_add_ps(_mm256_setzero_ps(), _mm256_loadu_ps(dy));
-        _mm256_castpd_ps(_mm256_permute4x64_pd::<RAW>(_mm256_castps_pd(g)))
-    }
+    let g = t.add_ps(t.setzero_ps(), unsafe { _mm256_loadu_ps(dy) });
+    t.castpd_ps(t.permute4x64_pd::<RAW>(t.castps_pd(g)))
 }
 
 /// Routes `g` to the corner each mask selects: `d` where `take_d`, else `c` where
 /// `take_c`, else `b` where `take_b`, else `a`; zeros in the other corners.
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn route(g: __m256, take_b: __m256, take_c: __m256, take_d: __m256) -> [__m256; 4] {
-    // Register operations only: safe where AVX2 is enabled.
-    let wd = _mm256_and_ps(g, take_d);
-    let rest = _mm256_andnot_ps(take_d, g);
-    let wc = _mm256_and_ps(rest, take_c);
-    let rest = _mm256_andnot_ps(take_c, rest);
-    let wb = _mm256_and_ps(rest, take_b);
-    let wa = _mm256_andnot_ps(take_b, rest);
+#[inline(always)]
+fn route(t: Avx2Token, g: __m256, take_b: __m256, take_c: __m256, take_d: __m256) -> [__m256; 4] {
+    let wd = t.and_ps(g, take_d);
+    let rest = t.andnot_ps(take_d, g);
+    let wc = t.and_ps(rest, take_c);
+    let rest = t.andnot_ps(take_c, rest);
+    let wb = t.and_ps(rest, take_b);
+    let wa = t.andnot_ps(take_b, rest);
     [wa, wb, wc, wd]
 }
 
 /// Lanes whose code is `c`, as a float mask.
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn is(code: __m256i, c: i32) -> __m256 {
-    // Register operations only: safe where AVX2 is enabled.
-    _mm256_castsi256_ps(_mm256_cmpeq_epi32(code, _mm256_set1_epi32(c)))
+#[inline(always)]
+fn is(t: Avx2Token, code: __m256i, c: i32) -> __m256 {
+    t.castsi256_ps(t.cmpeq_epi32(code, t.set1_epi32(c)))
 }
 
 /// Max pooling's gradient on the 2×2/s2 windows of rows `x0`, `x1` (width `2 * dy.len()`):
@@ -112,6 +113,8 @@ pub(crate) unsafe fn max_2x2_rows(
     d1: &mut [f32],
     stream: bool,
 ) -> usize {
+    // SAFETY: the caller guarantees AVX2.
+    let t = unsafe { Avx2Token::new_unchecked() };
     let ow = dy.len();
     let iw = 2 * ow;
     assert!(x0.len() == iw && x1.len() == iw && d0.len() == iw && d1.len() == iw);
@@ -119,32 +122,33 @@ pub(crate) unsafe fn max_2x2_rows(
     for k in 0..blocks {
         let (w, i) = (k * BLOCK, 2 * k * BLOCK);
         // SAFETY: i + 16 <= iw and w + 8 <= ow (k < ow / 8) for every row slice, as
-        // asserted above; AVX2 is the caller's contract.
+        // asserted above; AVX2 is present (the token).
         unsafe {
             let (p0, p1) = (x0.as_ptr().add(i), x1.as_ptr().add(i));
             let (lo0, hi0) = (_mm256_loadu_ps(p0), _mm256_loadu_ps(p0.add(8)));
             let (lo1, hi1) = (_mm256_loadu_ps(p1), _mm256_loadu_ps(p1.add(8)));
-            let a = _mm256_shuffle_ps::<0x88>(lo0, hi0);
-            let b = _mm256_shuffle_ps::<0xDD>(lo0, hi0);
-            let c = _mm256_shuffle_ps::<0x88>(lo1, hi1);
-            let d = _mm256_shuffle_ps::<0xDD>(lo1, hi1);
-            let nan = _mm256_or_ps(
-                _mm256_cmp_ps::<_CMP_UNORD_Q>(a, b),
-                _mm256_cmp_ps::<_CMP_UNORD_Q>(c, d),
+            let a = t.shuffle_ps::<0x88>(lo0, hi0);
+            let b = t.shuffle_ps::<0xDD>(lo0, hi0);
+            let c = t.shuffle_ps::<0x88>(lo1, hi1);
+            let d = t.shuffle_ps::<0xDD>(lo1, hi1);
+            let nan = t.or_ps(
+                t.cmp_ps::<_CMP_UNORD_Q>(a, b),
+                t.cmp_ps::<_CMP_UNORD_Q>(c, d),
             );
-            if _mm256_movemask_ps(nan) != 0 {
+            if t.movemask_ps(nan) != 0 {
                 max_2x2_windows(x0, x1, dy, d0, d1, w..w + BLOCK);
                 continue;
             }
             // Ties keep the earlier corner: a later one wins only when strictly greater.
-            let take_b = _mm256_cmp_ps::<_CMP_GT_OQ>(b, a);
-            let best = _mm256_blendv_ps(a, b, take_b);
-            let take_c = _mm256_cmp_ps::<_CMP_GT_OQ>(c, best);
-            let best = _mm256_blendv_ps(best, c, take_c);
-            let take_d = _mm256_cmp_ps::<_CMP_GT_OQ>(d, best);
-            let g = gradient_raw(dy.as_ptr().add(w));
-            let corners = route(g, take_b, take_c, take_d);
+            let take_b = t.cmp_ps::<_CMP_GT_OQ>(b, a);
+            let best = t.blendv_ps(a, b, take_b);
+            let take_c = t.cmp_ps::<_CMP_GT_OQ>(c, best);
+            let best = t.blendv_ps(best, c, take_c);
+            let take_d = t.cmp_ps::<_CMP_GT_OQ>(d, best);
+            let g = gradient_raw(t, dy.as_ptr().add(w));
+            let corners = route(t, g, take_b, take_c, take_d);
             put_corners(
+                t,
                 d0.as_mut_ptr().add(i),
                 d1.as_mut_ptr().add(i),
                 corners,
@@ -174,28 +178,30 @@ pub(crate) unsafe fn avg_2x2_rows(
     scale: f32,
     stream: bool,
 ) -> usize {
+    // SAFETY: the caller guarantees AVX2.
+    let t = unsafe { Avx2Token::new_unchecked() };
     let ow = dy.len();
     let iw = 2 * ow;
     assert!(d0.len() == iw && d1.len() == iw);
     let blocks = ow / BLOCK;
-    let s = _mm256_set1_ps(scale);
+    let s = t.set1_ps(scale);
     for k in 0..blocks {
         let (w, i) = (k * BLOCK, 2 * k * BLOCK);
         // SAFETY: i + 16 <= iw and w + 8 <= ow, as asserted above; AVX2 is present.
         unsafe {
-            let g = _mm256_add_ps(_mm256_setzero_ps(), _mm256_loadu_ps(dy.as_ptr().add(w)));
-            let g = _mm256_mul_ps(g, s);
+            let g = t.add_ps(t.setzero_ps(), _mm256_loadu_ps(dy.as_ptr().add(w)));
+            let g = t.mul_ps(g, s);
             // Each gradient twice: windows 0, 1 | 4, 5 and 2, 3 | 6, 7 ...
-            let lo = _mm256_unpacklo_ps(g, g);
-            let hi = _mm256_unpackhi_ps(g, g);
+            let lo = t.unpacklo_ps(g, g);
+            let hi = t.unpackhi_ps(g, g);
             // ... then windows 0..4 and 4..8 in element order.
-            let first = _mm256_permute2f128_ps::<0x20>(lo, hi);
-            let second = _mm256_permute2f128_ps::<0x31>(lo, hi);
+            let first = t.permute2f128_ps::<0x20>(lo, hi);
+            let second = t.permute2f128_ps::<0x31>(lo, hi);
             let (q0, q1) = (d0.as_mut_ptr().add(i), d1.as_mut_ptr().add(i));
-            put(q0, first, stream);
-            put(q0.add(8), second, stream);
-            put(q1, first, stream);
-            put(q1.add(8), second, stream);
+            put(t, q0, first, stream);
+            put(t, q0.add(8), second, stream);
+            put(t, q1, first, stream);
+            put(t, q1.add(8), second, stream);
         }
     }
     blocks * BLOCK
@@ -215,6 +221,8 @@ pub(crate) unsafe fn scatter_2x2_rows(
     d1: &mut [f32],
     stream: bool,
 ) -> usize {
+    // SAFETY: the caller guarantees AVX2.
+    let t = unsafe { Avx2Token::new_unchecked() };
     let ow = dy.len();
     let iw = 2 * ow;
     assert!(codes.len() == ow && d0.len() == iw && d1.len() == iw);
@@ -224,10 +232,11 @@ pub(crate) unsafe fn scatter_2x2_rows(
         // SAFETY: w + 8 <= ow and i + 16 <= iw, as asserted above; AVX2 is present.
         unsafe {
             let raw = _mm_loadl_epi64(codes.as_ptr().add(w) as *const __m128i);
-            let code = _mm256_permute4x64_epi64::<RAW>(_mm256_cvtepu8_epi32(raw));
-            let g = gradient_raw(dy.as_ptr().add(w));
-            let corners = route(g, is(code, 1), is(code, 2), is(code, 3));
+            let code = t.permute4x64_epi64::<RAW>(t.cvtepu8_epi32(raw));
+            let g = gradient_raw(t, dy.as_ptr().add(w));
+            let corners = route(t, g, is(t, code, 1), is(t, code, 2), is(t, code, 3));
             put_corners(
+                t,
                 d0.as_mut_ptr().add(i),
                 d1.as_mut_ptr().add(i),
                 corners,

@@ -8,6 +8,7 @@ mod avx2_int;
 mod avx512;
 pub(crate) mod backward;
 mod sse2;
+mod token;
 
 pub(crate) use avx2::Avx2;
 pub(crate) use avx2_half::{Avx2Bf16, Avx2F16};
@@ -76,6 +77,5 @@ pub(crate) unsafe fn run_avx2_int<T: IntMax, K: Kernel<T>>(kernel: &K, range: Ra
 /// Orders the streaming (non-temporal) stores a thread made before it hands its part of
 /// the output back.
 pub(crate) fn store_fence() {
-    // SAFETY: SSE is part of the x86_64 baseline.
-    unsafe { std::arch::x86_64::_mm_sfence() }
+    token::Sse2Token::new().sfence()
 }
