@@ -9,7 +9,7 @@
 //! scalar code. A vector block that saw a NaN is redone by the scalar code, which keeps
 //! the reference's first-NaN rule.
 
-use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::geom::{Kind, Line, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes, Scalar};
 use super::padded::PaddedRows;
@@ -26,26 +26,14 @@ pub(crate) struct RowTap {
 
 /// Windowed pooling of an `[N, C, D, H, W]` view (lower ranks pass unit D and H axes).
 pub(crate) struct ChannelsFirst<T> {
-    /// Element `[0, 0, 0, 0, 0]`.
-    pub src: Src<T>,
-    pub batch_stride: isize,
-    pub channel_stride: isize,
-    pub channels: usize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     /// The D and H axes and their strides (W has stride 1).
     pub lead: [Line; 2],
     pub lead_strides: [isize; 2],
     pub w: Line,
     /// `w.interior()`, computed once.
     pub interior: (usize, usize),
-    pub kind: Kind,
-    /// The contiguous output, `[N, C, OD, OH, OW]`.
-    pub out: Dst<T>,
-    pub indices: Option<Dst<i64>>,
-    pub index_map: IndexMap,
-    /// Use streaming stores (the output is larger than the caches).
-    pub stream: bool,
-    pub batch: usize,
-    pub elements: usize,
 }
 
 /// Everything one output row needs.
@@ -67,15 +55,15 @@ const STACK_ROWS: usize = 16;
 
 impl<T: Element> Kernel<T> for ChannelsFirst<T> {
     fn tasks(&self) -> usize {
-        self.batch * self.channels * self.lead[0].output * self.lead[1].output
+        self.planes.batch * self.planes.channels * self.lead[0].output * self.lead[1].output
     }
 
     fn elements(&self) -> usize {
-        self.elements
+        self.planes.elements
     }
 
     fn streams(&self) -> bool {
-        self.stream
+        self.planes.stream
     }
 
     #[inline(always)]
@@ -92,13 +80,13 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
             heap.resize(most, RowTap::default());
             &mut heap
         };
-        let [wd, wh, _] = self.index_map.weights;
+        let [wd, wh, _] = self.planes.index_map.weights;
         let row_len = self.w.output;
         let mut padded = PaddedRows::new(
             self.lead,
             self.w,
-            self.kind,
-            self.indices.is_some(),
+            self.planes.kind,
+            self.planes.indices.is_some(),
             L::LANES,
         );
         // Padded rows are at most one window's rows (2-D only): the stack list's size.
@@ -110,7 +98,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         // (plane, od, oh) of row `range.start`, then counted up: no division per row.
         let (mut plane, within) = (range.start / rows_per_plane, range.start % rows_per_plane);
         let (mut od, mut oh) = (within / lh.output, within % lh.output);
-        let (mut n, mut c) = (plane / self.channels, plane % self.channels);
+        let (mut n, mut c) = self.planes.split(plane);
         let mut first_row = true;
         for r in range {
             if !first_row {
@@ -122,7 +110,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                         od = 0;
                         plane += 1;
                         c += 1;
-                        if c == self.channels {
+                        if c == self.planes.channels {
                             c = 0;
                             n += 1;
                         }
@@ -144,21 +132,22 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                     count += 1;
                 }
             }
-            let vfactor = match self.kind {
+            let vfactor = match self.planes.kind {
                 Kind::Avg(Mean::Count { include_pad }) => {
                     ld.count(od, include_pad) as f64 * lh.count(oh, include_pad) as f64
                 }
                 _ => 1.0,
             };
             let row = Row {
-                plane: self.src.0.wrapping_offset(
-                    n as isize * self.batch_stride + c as isize * self.channel_stride,
-                ),
+                plane: self.planes.plane(n, c),
                 taps: &taps[..count],
                 vfactor,
-                out: self.out.0.wrapping_add(r * row_len),
-                indices: self.indices.map(|d| d.0.wrapping_add(r * row_len)),
-                plane_offset: self.index_map.plane_offset(n, c, self.channels),
+                out: self.planes.out.0.wrapping_add(r * row_len),
+                indices: self.planes.indices.map(|d| d.0.wrapping_add(r * row_len)),
+                plane_offset: self
+                    .planes
+                    .index_map
+                    .plane_offset(n, c, self.planes.channels),
                 divisors: None,
             };
             match padded.as_mut() {
@@ -170,7 +159,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                             unsafe { rows.fetch(plane, ph(i), row.plane, self.lead_strides[1]) };
                         *tap = RowTap { offset, term: 0 };
                     }
-                    let divisors = rows.divisors(self.kind, vfactor);
+                    let divisors = rows.divisors(self.planes.kind, vfactor);
                     let padded_row = Row {
                         plane: rows.base(),
                         taps: &padded_taps[..count],
@@ -240,7 +229,7 @@ impl<T: Element> ChannelsFirst<T> {
             return lo;
         }
         let pair = S2 && is_pair(w, row);
-        let lo = match self.kind {
+        let lo = match self.planes.kind {
             _ if !pair || row.indices.is_some() => lo,
             Kind::Max if L::PAIR_MAX_WIDE > 0 => self.pair_wide::<L, false>(row, exact, w, lo, hi),
             Kind::Avg(mean) if L::PAIR_MEAN4_WIDE > 0 && row.divisors.is_none() => {
@@ -283,7 +272,7 @@ impl<T: Element> ChannelsFirst<T> {
             if ow == last {
                 break;
             }
-            let next = if self.stream && L::STREAM_ALIGN > 0 {
+            let next = if self.planes.stream && L::STREAM_ALIGN > 0 {
                 next_aligned(row.out, ow, lanes, L::STREAM_ALIGN)
             } else {
                 ow + lanes
@@ -366,7 +355,7 @@ impl<T: Element> ChannelsFirst<T> {
         // the input row (its bounds include the deinterleaving loads' extra element), and
         // outputs `ow..ow + LANES` lie in this row of the output.
         unsafe {
-            match (self.kind, row.indices) {
+            match (self.planes.kind, row.indices) {
                 (Kind::Max, None) => {
                     let value = if pair {
                         pair_max::<L>(row, start)
@@ -374,12 +363,12 @@ impl<T: Element> ChannelsFirst<T> {
                         window_max::<L, S2>(row, start, w.kernel, w.dilation)
                     };
                     match value {
-                        Some(v) => put::<L>(out, v, self.stream),
+                        Some(v) => put::<L>(out, v, self.planes.stream),
                         None => self.redo(exact, ow, L::LANES),
                     }
                 }
                 (Kind::Max, Some(indices)) => {
-                    let ww = self.index_map.weights[2] as i32;
+                    let ww = self.planes.index_map.weights[2] as i32;
                     let found = if pair {
                         pair_argmax::<L>(row, start, ww)
                     } else {
@@ -387,7 +376,7 @@ impl<T: Element> ChannelsFirst<T> {
                     };
                     match found {
                         Some((v, best)) => {
-                            put::<L>(out, v, self.stream);
+                            put::<L>(out, v, self.planes.stream);
                             let ww = ww as i64;
                             let first = row.plane_offset + start as i64 * ww;
                             let step = w.stride as i64 * ww;
@@ -409,7 +398,7 @@ impl<T: Element> ChannelsFirst<T> {
                             L::acc_mean(sums, row.vfactor * w.kernel as f64)
                         }
                     };
-                    put::<L>(out, ordered::<L, S2>(v), self.stream);
+                    put::<L>(out, ordered::<L, S2>(v), self.planes.stream);
                 }
             }
         }
@@ -430,11 +419,11 @@ impl<T: Element> ChannelsFirst<T> {
         let w = self.w;
         let start = w.start(ow);
         let (t0, t1) = w.taps_in(ow);
-        let ww = self.index_map.weights[2];
+        let ww = self.planes.index_map.weights[2];
         // SAFETY: rows in `row.taps` and taps `t0..t1` lie inside the input (that is what
         // `taps_in` selects), and output `ow` lies in this output row.
         unsafe {
-            match self.kind {
+            match self.planes.kind {
                 Kind::Max => {
                     let mut best = T::LOWEST;
                     let mut best_index = 0i64;

@@ -7,7 +7,7 @@
 //! block. A block that saw a NaN is redone per channel with the exact scalar rule.
 
 use super::channels_first::{next_aligned, put};
-use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::geom::{Kind, Line, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -28,23 +28,13 @@ struct Tap {
 
 /// Windowed pooling of an `[N, D, H, W, C]` view (lower ranks pass unit D and H axes).
 pub(crate) struct ChannelsLast<T> {
-    /// Element `[0, 0, 0, 0, 0]`.
-    pub src: Src<T>,
-    pub batch_stride: isize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     /// Strides of D, H and W (C has stride 1).
     pub spatial_strides: [isize; 3],
     pub lines: [Line; 3],
-    pub channels: usize,
     /// Channels per task: all of them, unless rows are too few to keep threads busy.
     pub chunk: usize,
-    pub kind: Kind,
-    /// The contiguous output, `[N, OD, OH, OW, C]`.
-    pub out: Dst<T>,
-    pub indices: Option<Dst<i64>>,
-    pub index_map: IndexMap,
-    pub stream: bool,
-    pub batch: usize,
-    pub elements: usize,
 }
 
 /// What the channel loop of one output position needs.
@@ -60,11 +50,11 @@ struct Position<'a, T> {
 
 impl<T: Element> ChannelsLast<T> {
     fn chunks(&self) -> usize {
-        self.channels.div_ceil(self.chunk)
+        self.planes.channels.div_ceil(self.chunk)
     }
 
     fn rows(&self) -> usize {
-        self.batch * self.lines[0].output * self.lines[1].output
+        self.planes.batch * self.lines[0].output * self.lines[1].output
     }
 }
 
@@ -74,29 +64,29 @@ impl<T: Element> Kernel<T> for ChannelsLast<T> {
     }
 
     fn elements(&self) -> usize {
-        self.elements
+        self.planes.elements
     }
 
     fn streams(&self) -> bool {
-        self.stream
+        self.planes.stream
     }
 
     #[inline(always)]
     fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {
         let [ld, lh, lw] = self.lines;
         let [sd, sh, sw] = self.spatial_strides;
-        let [wd, wh, ww] = self.index_map.weights;
+        let [wd, wh, ww] = self.planes.index_map.weights;
         let chunks = self.chunks();
         let most = [ld, lh, lw].iter().map(|l| l.kernel.min(l.input)).product();
         let mut taps: Vec<Tap> = Vec::with_capacity(most);
         for task in range {
             let (row, chunk) = (task / chunks, task % chunks);
             let c_lo = chunk * self.chunk;
-            let c_hi = (c_lo + self.chunk).min(self.channels);
+            let c_hi = (c_lo + self.chunk).min(self.planes.channels);
             let per_item = ld.output * lh.output;
             let (n, within) = (row / per_item, row % per_item);
             let (od, oh) = (within / lh.output, within % lh.output);
-            let base = self.src.0.wrapping_offset(n as isize * self.batch_stride);
+            let base = self.planes.plane(n, 0);
             let ((d0, d1), (h0, h1)) = (ld.taps_in(od), lh.taps_in(oh));
             for ow in 0..lw.output {
                 taps.clear();
@@ -114,7 +104,7 @@ impl<T: Element> Kernel<T> for ChannelsLast<T> {
                         }
                     }
                 }
-                let divisor = match self.kind {
+                let divisor = match self.planes.kind {
                     Kind::Avg(Mean::Override(d)) => d,
                     Kind::Avg(Mean::Count { include_pad }) => {
                         ld.count(od, include_pad) as f64
@@ -123,14 +113,17 @@ impl<T: Element> Kernel<T> for ChannelsLast<T> {
                     }
                     Kind::Max => 1.0,
                 };
-                let at = (row * lw.output + ow) * self.channels;
+                let at = (row * lw.output + ow) * self.planes.channels;
                 let position = Position {
                     base,
                     taps: &taps,
                     divisor,
-                    out: self.out.0.wrapping_add(at),
-                    indices: self.indices.map(|d| d.0.wrapping_add(at)),
-                    first: self.index_map.plane_offset(n, 0, self.channels),
+                    out: self.planes.out.0.wrapping_add(at),
+                    indices: self.planes.indices.map(|d| d.0.wrapping_add(at)),
+                    first: self
+                        .planes
+                        .index_map
+                        .plane_offset(n, 0, self.planes.channels),
                 };
                 self.channel_run::<L>(&position, c_lo, c_hi);
             }
@@ -153,7 +146,7 @@ impl<T: Element> ChannelsLast<T> {
             return self.channel_run_wide::<L>(at, lo, hi);
         }
         let mut c = lo;
-        if self.stream
+        if self.planes.stream
             && L::STREAM_ALIGN > 0
             && !(at.out.wrapping_add(c) as usize).is_multiple_of(L::STREAM_ALIGN)
         {
@@ -192,7 +185,7 @@ impl<T: Element> ChannelsLast<T> {
             // loads read the input and stores write this position's output.
             unsafe {
                 let row = |tap: &Tap| at.base.offset(tap.offset);
-                match self.kind {
+                match self.planes.kind {
                     Kind::Max => {
                         // One NaN flag for the whole chunk: a NaN anywhere sends the chunk
                         // to the exact scalar rule (the running maxima stay the only
@@ -216,7 +209,7 @@ impl<T: Element> ChannelsLast<T> {
                             self.redo(at, c, end - c);
                         } else {
                             for (b, v) in best.iter().enumerate().take(blocks) {
-                                put::<L>(at.out.add(start(b)), *v, self.stream);
+                                put::<L>(at.out.add(start(b)), *v, self.planes.stream);
                             }
                         }
                     }
@@ -230,7 +223,7 @@ impl<T: Element> ChannelsLast<T> {
                         }
                         for (b, sum) in sums.iter().enumerate().take(blocks) {
                             let v = L::acc_mean(*sum, at.divisor);
-                            put::<L>(at.out.add(start(b)), v, self.stream);
+                            put::<L>(at.out.add(start(b)), v, self.planes.stream);
                         }
                     }
                 }
@@ -243,13 +236,13 @@ impl<T: Element> ChannelsLast<T> {
     #[inline(always)]
     fn block<L: Lanes<T = T>, const R: usize>(&self, at: &Position<'_, T>, c: usize) {
         let lanes = L::LANES;
-        let step = self.index_map.channel_step();
+        let step = self.planes.index_map.channel_step();
         // SAFETY: every tap is an in-bounds position of the input and channels
         // `c..c + R*LANES` lie inside `0..C` (the caller's loop bounds), so every load
         // reads the input and every store writes this position's output.
         unsafe {
             let first = at.base.offset(at.taps[0].offset).add(c);
-            match (self.kind, at.indices) {
+            match (self.planes.kind, at.indices) {
                 (Kind::Max, None) => {
                     let mut acc: [L::V; R] = std::array::from_fn(|j| L::load(first.add(j * lanes)));
                     let mut nan = acc.map(|v| L::flag_nan(L::none(), v));
@@ -265,7 +258,7 @@ impl<T: Element> ChannelsLast<T> {
                         return self.redo(at, c, R * lanes);
                     }
                     for (j, v) in acc.into_iter().enumerate() {
-                        put::<L>(at.out.add(c + j * lanes), v, self.stream);
+                        put::<L>(at.out.add(c + j * lanes), v, self.planes.stream);
                     }
                 }
                 (Kind::Max, Some(indices)) => {
@@ -287,7 +280,7 @@ impl<T: Element> ChannelsLast<T> {
                     }
                     for j in 0..R {
                         let ch = c + j * lanes;
-                        put::<L>(at.out.add(ch), acc[j], self.stream);
+                        put::<L>(at.out.add(ch), acc[j], self.planes.stream);
                         L::store_indices(
                             indices.add(ch),
                             best[j],
@@ -308,7 +301,7 @@ impl<T: Element> ChannelsLast<T> {
                         put::<L>(
                             at.out.add(c + j * lanes),
                             L::acc_mean(a, at.divisor),
-                            self.stream,
+                            self.planes.stream,
                         );
                     }
                 }
@@ -329,7 +322,7 @@ impl<T: Element> ChannelsLast<T> {
     fn put_exact(&self, at: &Position<'_, T>, c: usize) {
         // SAFETY: taps are in-bounds positions, `c < C`, and `c` is this position's output.
         unsafe {
-            match self.kind {
+            match self.planes.kind {
                 Kind::Max => {
                     let mut best = T::LOWEST;
                     let mut term = 0i32;
@@ -344,7 +337,7 @@ impl<T: Element> ChannelsLast<T> {
                     }
                     at.out.add(c).write(best);
                     if let Some(indices) = at.indices {
-                        let step = self.index_map.channel_step();
+                        let step = self.planes.index_map.channel_step();
                         indices
                             .add(c)
                             .write(at.first + c as i64 * step + term as i64);

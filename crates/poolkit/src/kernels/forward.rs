@@ -7,7 +7,7 @@ use super::channels_first::ChannelsFirst;
 use super::channels_last::ChannelsLast;
 use super::exec::{stream_min_bytes, Exec};
 use super::framed::Framed;
-use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::geom::{Dst, IndexMap, Kind, Line, Mean, Planes, Src};
 use super::global::GlobalChannelsFirst;
 use super::global_last::{self, GlobalChannelsLast};
 use super::route::{self, Route};
@@ -248,20 +248,11 @@ impl<T: Element> Job<T> {
     }
 
     fn tiny(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Small<T> {
-        let flat = &self.flat;
         Small {
-            src: self.src,
-            batch: flat.batch,
-            channels: flat.channels,
-            batch_stride: self.batch_stride,
-            channel_stride: self.channel_stride,
-            lines: flat.lines,
+            planes: self.planes(out, indices),
+            lines: self.flat.lines,
             strides: self.strides,
-            kind: flat.kind,
-            out,
-            indices,
-            index_map: self.index_map(),
-            channels_last: flat.layout == Layout::ChannelsLast,
+            channels_last: self.flat.layout == Layout::ChannelsLast,
         }
     }
 }
@@ -275,127 +266,70 @@ impl<T: Element> Job<T> {
         indices: Option<Dst<i64>>,
         runner: &R,
     ) {
-        let job = self;
-        let index_map = job.index_map();
-        let Flat {
-            kind,
-            batch,
-            channels,
-            lines,
-            input_len,
-            output_len,
-            ..
-        } = job.flat;
-        let elements = input_len + output_len;
-        let stream = output_len * std::mem::size_of::<T>() >= stream_min_bytes();
+        let planes = self.planes(out, indices);
+        let (batch, channels) = (planes.batch, planes.channels);
+        let threads = runner.exec().threads;
+        let lines = self.flat.lines;
         let [ld, lh, lw] = lines;
         let channels_first = || ChannelsFirst {
-            src: job.src,
-            batch_stride: job.batch_stride,
-            channel_stride: job.channel_stride,
-            channels,
+            planes,
             lead: [ld, lh],
-            lead_strides: [job.strides[0], job.strides[1]],
+            lead_strides: [self.strides[0], self.strides[1]],
             w: lw,
             interior: lw.interior(),
-            kind,
-            out,
-            indices,
-            index_map,
-            stream,
-            batch,
-            elements,
         };
         match route {
             Route::Reference | Route::Tiny => unreachable!("{route} is not a kernel family"),
             Route::Global => runner.execute(&GlobalChannelsFirst {
-                src: job.src,
-                batch_stride: job.batch_stride,
-                channel_stride: job.channel_stride,
-                channels,
+                planes,
                 extents: lines.map(|l| l.input),
-                strides: job.strides,
-                kind,
-                out,
-                indices,
-                index_map,
-                batch,
-                elements,
+                strides: self.strides,
             }),
             Route::ChannelsFirst => runner.execute(&channels_first()),
             Route::GlobalChannelsLast => runner.execute(&GlobalChannelsLast {
-                src: job.src,
-                batch_stride: job.batch_stride,
-                spatial_strides: job.strides,
+                planes,
+                spatial_strides: self.strides,
                 extents: lines.map(|l| l.input),
-                channels,
-                chunk: channel_chunk(channels, batch, runner.exec().threads)
-                    .min(global_last::MAX_CHUNK),
-                kind,
-                out,
-                batch,
-                elements,
+                chunk: channel_chunk(channels, batch, threads).min(global_last::MAX_CHUNK),
             }),
             Route::Framed => {
-                let pieces = pieces_per_unit(batch * channels, runner.exec().threads);
-                let rows_per_task = lh.output.div_ceil(pieces).max(1);
+                let pieces = pieces_per_unit(batch * channels, threads);
                 runner.execute(&Framed {
-                    src: job.src,
-                    batch_stride: job.batch_stride,
-                    channel_stride: job.channel_stride,
-                    row_stride: job.strides[1],
-                    channels,
-                    batch,
+                    planes,
+                    row_stride: self.strides[1],
                     h: lh,
                     w: lw,
-                    kind,
-                    out,
-                    stream,
-                    elements,
-                    rows_per_task,
+                    rows_per_task: lh.output.div_ceil(pieces).max(1),
                     fallback: channels_first(),
                 })
             }
             Route::ChannelsLast => {
                 let rows = batch * ld.output * lh.output;
                 runner.execute(&ChannelsLast {
-                    src: job.src,
-                    batch_stride: job.batch_stride,
-                    spatial_strides: job.strides,
+                    planes,
+                    spatial_strides: self.strides,
                     lines,
-                    channels,
-                    chunk: channel_chunk(channels, rows, runner.exec().threads),
-                    kind,
-                    out,
-                    indices,
-                    index_map,
-                    stream,
-                    batch,
-                    elements,
+                    chunk: channel_chunk(channels, rows, threads),
                 })
             }
             Route::Sliding => {
                 let sliding = Sliding {
-                    src: job.src,
-                    batch_stride: job.batch_stride,
-                    channel_stride: job.channel_stride,
-                    row_stride: job.strides[1],
-                    channels,
-                    planes: batch * channels,
+                    planes,
+                    row_stride: self.strides[1],
+                    plane_count: batch * channels,
                     h: lh,
                     w: lw,
                     h_phases: phases(&lh),
                     w_phases: phases(&lw),
-                    kind,
-                    out,
-                    elements,
                 };
-                let threads = runner.exec().threads_for(sliding.planes, elements);
-                if sliding.planes >= threads {
+                let threads = runner
+                    .exec()
+                    .threads_for(sliding.plane_count, planes.elements);
+                if sliding.plane_count >= threads {
                     runner.execute(&SlidingPlanes(&sliding));
                 } else {
                     let mut across = sliding.across();
-                    for plane in 0..sliding.planes {
+                    for plane in 0..sliding.plane_count {
                         runner.execute(&SlidingRows {
                             job: &sliding,
                             plane,
@@ -409,6 +343,24 @@ impl<T: Element> Job<T> {
                     }
                 }
             }
+        }
+    }
+
+    /// The header every kernel shares, for outputs `out` (and `indices`).
+    fn planes(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Planes<T> {
+        let flat = &self.flat;
+        Planes {
+            src: self.src,
+            batch: flat.batch,
+            channels: flat.channels,
+            batch_stride: self.batch_stride,
+            channel_stride: self.channel_stride,
+            kind: flat.kind,
+            out,
+            indices,
+            index_map: self.index_map(),
+            stream: flat.output_len * std::mem::size_of::<T>() >= stream_min_bytes(),
+            elements: flat.input_len + flat.output_len,
         }
     }
 }

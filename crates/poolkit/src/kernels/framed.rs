@@ -16,7 +16,7 @@
 //! redone lane by lane with the reference's first-NaN rule.
 
 use super::channels_first::{put, ChannelsFirst};
-use super::geom::{Dst, Kind, Line, Mean, Src};
+use super::geom::{Kind, Line, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -30,20 +30,11 @@ const MAX_ROWS: usize = 16;
 
 /// Windowed pooling of an `[N, C, H, W]` view through padded row frames.
 pub(crate) struct Framed<T> {
-    /// Element `[0, 0, 0, 0]`.
-    pub src: Src<T>,
-    pub batch_stride: isize,
-    pub channel_stride: isize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     pub row_stride: isize,
-    pub channels: usize,
-    pub batch: usize,
     pub h: Line,
     pub w: Line,
-    pub kind: Kind,
-    /// The contiguous output, `[N, C, OH, OW]`.
-    pub out: Dst<T>,
-    pub stream: bool,
-    pub elements: usize,
     /// Output rows per task.
     pub rows_per_task: usize,
     /// The row kernel over the same job, for one-lane variants and rows narrower than a
@@ -85,15 +76,15 @@ fn frame_width(w: &Line, lanes: usize) -> usize {
 
 impl<T: Element> Kernel<T> for Framed<T> {
     fn tasks(&self) -> usize {
-        self.batch * self.channels * self.blocks()
+        self.planes.batch * self.planes.channels * self.blocks()
     }
 
     fn elements(&self) -> usize {
-        self.elements
+        self.planes.elements
     }
 
     fn streams(&self) -> bool {
-        self.stream
+        self.planes.stream
     }
 
     #[inline(always)]
@@ -114,7 +105,7 @@ impl<T: Element> Kernel<T> for Framed<T> {
             self.fallback.run::<L>(first_row(range.start)..end);
             return;
         }
-        match (self.kind, self.w.stride, self.w.kernel) {
+        match (self.planes.kind, self.w.stride, self.w.kernel) {
             (Kind::Max, 1, 2) => self.rows::<L, Narrow, false, 2>(range),
             (Kind::Max, 1, 3) => self.rows::<L, Narrow, false, 3>(range),
             (Kind::Max, 1, _) => self.rows::<L, Narrow, false, 0>(range),
@@ -275,11 +266,8 @@ impl<T: Element> Framed<T> {
         let mut rows = [0isize; MAX_ROWS];
         for task in range {
             let plane = task / blocks;
-            let (n, c) = (plane / self.channels, plane % self.channels);
-            let src = self
-                .src
-                .0
-                .wrapping_offset(n as isize * self.batch_stride + c as isize * self.channel_stride);
+            let (n, c) = self.planes.split(plane);
+            let src = self.planes.plane(n, c);
             let begin = (task % blocks) * self.rows_per_task;
             for r in begin..(begin + self.rows_per_task).min(oh) {
                 let (t0, t1) = self.h.taps_in(r);
@@ -288,7 +276,12 @@ impl<T: Element> Framed<T> {
                     let ih = self.h.start(r) + (t * self.h.dilation) as isize;
                     // SAFETY: `taps_in` keeps row `ih` inside plane (n, c) of the input.
                     let (at, saw) = unsafe {
-                        ring.fetch::<L, F>(plane, ih, src.offset(ih * self.row_stride), self.kind)
+                        ring.fetch::<L, F>(
+                            plane,
+                            ih,
+                            src.offset(ih * self.row_stride),
+                            self.planes.kind,
+                        )
                     };
                     *slot = at;
                     nan |= saw;
@@ -300,7 +293,7 @@ impl<T: Element> Framed<T> {
                     self.fallback.run::<L>(task_row..task_row + 1);
                     continue;
                 }
-                let out = self.out.0.wrapping_add(task_row * self.w.output);
+                let out = self.planes.out.0.wrapping_add(task_row * self.w.output);
                 let frame_rows = &rows[..t1 - t0];
                 // SAFETY: the frames hold every tap of this row's outputs, and `out`
                 // starts its row of the output.
@@ -309,7 +302,7 @@ impl<T: Element> Framed<T> {
                         self.redo(ring.base().cast::<T>(), frame_rows, out);
                         continue;
                     }
-                    match self.kind {
+                    match self.planes.kind {
                         Kind::Max => {
                             if KW == 3 && frame_rows.len() == 3 {
                                 self.max_row::<L, S2, KW, 3>(
@@ -456,7 +449,7 @@ impl<T: Element> Framed<T> {
             }
             for (a, &ow) in acc.iter().zip(&starts) {
                 let v = if S2 { L::unraw(*a) } else { *a };
-                put::<L>(out.add(ow), v, self.stream);
+                put::<L>(out.add(ow), v, self.planes.stream);
             }
         }
     }
@@ -532,7 +525,7 @@ impl<T: Element> Framed<T> {
                     (None, Mean::Count { .. }) => unreachable!("counted means have reciprocals"),
                 };
                 let v = if S2 { L::unraw(v) } else { v };
-                put::<L>(out.add(ow), v, self.stream);
+                put::<L>(out.add(ow), v, self.planes.stream);
             }
         }
     }
@@ -592,7 +585,7 @@ impl<E: Copy> Ring<E> {
         let (h, w) = (job.h, job.w);
         let width = frame_width(&w, lanes);
         let slots = ring_slots(&h);
-        let counts: Vec<f64> = match job.kind {
+        let counts: Vec<f64> = match job.planes.kind {
             Kind::Avg(Mean::Count { include_pad }) => (0..w.output)
                 .map(|o| w.count(o, include_pad) as f64)
                 .collect(),
@@ -600,7 +593,7 @@ impl<E: Copy> Ring<E> {
         };
         Ring {
             // Padding is written once: fetches only ever replace the row's own elements.
-            buffer: vec![F::pad(job.kind); slots * width],
+            buffer: vec![F::pad(job.planes.kind); slots * width],
             tags: vec![None; slots],
             nan: vec![false; slots],
             width,

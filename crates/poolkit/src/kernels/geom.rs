@@ -187,6 +187,51 @@ impl IndexMap {
     }
 }
 
+/// What every forward kernel shares: the input's (n, c) planes, what a window reduces
+/// to, and where results go.
+#[derive(Debug)]
+pub(crate) struct Planes<T> {
+    /// Element `[0, 0, ...]` of the input.
+    pub src: Src<T>,
+    pub batch: usize,
+    pub channels: usize,
+    pub batch_stride: isize,
+    /// 1 channels-last: channels are the unit-stride axis there.
+    pub channel_stride: isize,
+    pub kind: Kind,
+    /// The contiguous output, in the layout's order.
+    pub out: Dst<T>,
+    pub indices: Option<Dst<i64>>,
+    pub index_map: IndexMap,
+    /// Outputs too large for the caches: streaming stores.
+    pub stream: bool,
+    /// Elements read and written in all.
+    pub elements: usize,
+}
+
+impl<T> Clone for Planes<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Planes<T> {}
+
+impl<T> Planes<T> {
+    /// Where plane `(n, c)` starts (channels-first: all of it; channels-last: its first
+    /// element).
+    #[inline(always)]
+    pub fn plane(&self, n: usize, c: usize) -> *const T {
+        let offset = n as isize * self.batch_stride + c as isize * self.channel_stride;
+        self.src.0.wrapping_offset(offset)
+    }
+
+    /// `(n, c)` of plane number `p`, counted batch-major.
+    #[inline(always)]
+    pub fn split(&self, p: usize) -> (usize, usize) {
+        (p / self.channels, p % self.channels)
+    }
+}
+
 /// A read-only pointer the kernels share between threads.
 #[derive(Debug)]
 pub(crate) struct Src<T>(pub *const T);

@@ -8,7 +8,7 @@
 //! exact rule needs a position: a NaN was seen (the first NaN wins), the maximum is a zero
 //! (its sign is the first zero's), or the caller wants the argmax index.
 
-use super::geom::{Dst, IndexMap, Kind, Mean, Src};
+use super::geom::{Kind, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -16,28 +16,20 @@ use std::ops::Range;
 
 /// Global pooling of an `[N, C, D, H, W]` view into `[N, C, 1, 1, 1]`.
 pub(crate) struct GlobalChannelsFirst<T> {
-    pub src: Src<T>,
-    pub batch_stride: isize,
-    pub channel_stride: isize,
-    pub channels: usize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     /// Extents and strides of D, H, W (W has stride 1).
     pub extents: [usize; 3],
     pub strides: [isize; 3],
-    pub kind: Kind,
-    pub out: Dst<T>,
-    pub indices: Option<Dst<i64>>,
-    pub index_map: IndexMap,
-    pub batch: usize,
-    pub elements: usize,
 }
 
 impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
     fn tasks(&self) -> usize {
-        self.batch * self.channels
+        self.planes.batch * self.planes.channels
     }
 
     fn elements(&self) -> usize {
-        self.elements
+        self.planes.elements
     }
 
     #[inline(always)]
@@ -48,28 +40,26 @@ impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
         let flat = (h == 1 || sh == w as isize) && (d == 1 || sd == (h * w) as isize);
         let (runs, run_len) = if flat { (1, d * h * w) } else { (d * h, w) };
         let plane_src = |plane: usize| {
-            let (n, c) = (plane / self.channels, plane % self.channels);
-            self.src
-                .0
-                .wrapping_offset(n as isize * self.batch_stride + c as isize * self.channel_stride)
+            let (n, c) = self.planes.split(plane);
+            self.planes.plane(n, c)
         };
         let run_at = |base: *const T, r: usize| {
             base.wrapping_offset((r / h) as isize * sd + (r % h) as isize * sh)
         };
         let lanes = L::LANES;
-        let gather_ok = self.channel_stride.unsigned_abs() * lanes <= i32::MAX as usize;
+        let gather_ok = self.planes.channel_stride.unsigned_abs() * lanes <= i32::MAX as usize;
         let mut plane = range.start;
         while plane < range.end {
-            let (n, c) = (plane / self.channels, plane % self.channels);
+            let (n, c) = self.planes.split(plane);
             let base = plane_src(plane);
-            if let Kind::Avg(mean) = self.kind {
+            if let Kind::Avg(mean) = self.planes.kind {
                 let divisor = match mean {
                     Mean::Override(d) => d,
                     Mean::Count { .. } => (d * h * w) as f64,
                 };
                 if lanes > 1
                     && plane + lanes <= range.end
-                    && c + lanes <= self.channels
+                    && c + lanes <= self.planes.channels
                     && gather_ok
                 {
                     // `LANES` planes of one batch item side by side, one per lane: each
@@ -78,10 +68,11 @@ impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
                     for r in 0..runs {
                         let p = run_at(base, r);
                         // SAFETY: elements `0..run_len` of run `r` of planes `c..c + LANES`.
-                        acc = unsafe { L::sum_columns(acc, p, self.channel_stride, run_len) };
+                        acc =
+                            unsafe { L::sum_columns(acc, p, self.planes.channel_stride, run_len) };
                     }
                     // SAFETY: outputs `plane..plane + LANES` belong to this task.
-                    unsafe { L::store(self.out.0.add(plane), L::acc_mean(acc, divisor)) };
+                    unsafe { L::store(self.planes.out.0.add(plane), L::acc_mean(acc, divisor)) };
                     plane += lanes;
                     continue;
                 }
@@ -94,7 +85,13 @@ impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
                     }
                 }
                 // SAFETY: output `plane` belongs to this task.
-                unsafe { self.out.0.add(plane).write(T::from_mean(sum, divisor)) };
+                unsafe {
+                    self.planes
+                        .out
+                        .0
+                        .add(plane)
+                        .write(T::from_mean(sum, divisor))
+                };
                 plane += 1;
                 continue;
             }
@@ -103,25 +100,28 @@ impl<T: Element> Kernel<T> for GlobalChannelsFirst<T> {
                 // SAFETY: each run is `run_len` in-bounds elements of this plane.
                 unsafe { run_max::<L>(run_at(base, r), run_len, &mut found) };
             }
-            let (value, index) = if found.nan || found.value == T::ZERO || self.indices.is_some() {
-                // SAFETY: as above.
-                unsafe { first_max(runs, run_len, &|r| run_at(base, r)) }
-            } else {
-                (found.value, 0)
-            };
+            let (value, index) =
+                if found.nan || found.value == T::ZERO || self.planes.indices.is_some() {
+                    // SAFETY: as above.
+                    unsafe { first_max(runs, run_len, &|r| run_at(base, r)) }
+                } else {
+                    (found.value, 0)
+                };
             // SAFETY: one output (and index) per plane; `plane` is this task's.
             unsafe {
-                self.out.0.add(plane).write(value);
-                if let Some(indices) = self.indices {
+                self.planes.out.0.add(plane).write(value);
+                if let Some(indices) = self.planes.indices {
                     // Runs are rows in row-major order, so `index` is the flat position.
                     let (pd, rest) = (index / (h * w), index % (h * w));
-                    let [wd, wh, ww] = self.index_map.weights;
+                    let [wd, wh, ww] = self.planes.index_map.weights;
                     let flat_index =
                         pd as i64 * wd + (rest / w) as i64 * wh + (rest % w) as i64 * ww;
-                    indices
-                        .0
-                        .add(plane)
-                        .write(self.index_map.plane_offset(n, c, self.channels) + flat_index);
+                    indices.0.add(plane).write(
+                        self.planes
+                            .index_map
+                            .plane_offset(n, c, self.planes.channels)
+                            + flat_index,
+                    );
                 }
             }
             plane += 1;

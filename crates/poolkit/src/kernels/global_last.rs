@@ -10,7 +10,7 @@
 //! channel with the exact rule; `max_first` keeps the first of equal values, so ±0 ties
 //! need no redo).
 
-use super::geom::{Dst, Kind, Mean, Src};
+use super::geom::{Kind, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -21,31 +21,24 @@ pub(crate) const MAX_CHUNK: usize = 2048;
 
 /// Global pooling of an `[N, D, H, W, C]` view into `[N, 1, 1, 1, C]`.
 pub(crate) struct GlobalChannelsLast<T> {
-    /// Element `[0, 0, 0, 0, 0]`.
-    pub src: Src<T>,
-    pub batch_stride: isize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     /// Strides of D, H and W (C has stride 1).
     pub spatial_strides: [isize; 3],
     pub extents: [usize; 3],
-    pub channels: usize,
     /// Channels per task (a multiple of 64, or all of them).
     pub chunk: usize,
-    pub kind: Kind,
-    /// The contiguous output, `[N, C]`.
-    pub out: Dst<T>,
-    pub batch: usize,
-    pub elements: usize,
 }
 
 impl<T: Element> GlobalChannelsLast<T> {
     fn chunks(&self) -> usize {
-        self.channels.div_ceil(self.chunk)
+        self.planes.channels.div_ceil(self.chunk)
     }
 
     /// The positions of batch item `n`, in row-major order.
     fn positions(&self, n: usize) -> Positions<T> {
         Positions {
-            base: self.src.0.wrapping_offset(n as isize * self.batch_stride),
+            base: self.planes.plane(n, 0),
             extents: self.extents,
             strides: self.spatial_strides,
             at: [0; 3],
@@ -53,7 +46,7 @@ impl<T: Element> GlobalChannelsLast<T> {
     }
 
     fn divisor(&self) -> f64 {
-        match self.kind {
+        match self.planes.kind {
             Kind::Avg(Mean::Override(d)) => d,
             _ => self.extents.iter().product::<usize>() as f64,
         }
@@ -62,11 +55,11 @@ impl<T: Element> GlobalChannelsLast<T> {
 
 impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
     fn tasks(&self) -> usize {
-        self.batch * self.chunks()
+        self.planes.batch * self.chunks()
     }
 
     fn elements(&self) -> usize {
-        self.elements
+        self.planes.elements
     }
 
     #[inline(always)]
@@ -77,7 +70,7 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
         let mut sums = Vec::new();
         // Each task starts its maxima from its first position's values.
         let mut best = Vec::new();
-        if let Kind::Avg(_) = self.kind {
+        if let Kind::Avg(_) = self.planes.kind {
             sums.resize(blocks_most, L::acc_zero());
         } else {
             best.reserve(blocks_most);
@@ -85,8 +78,8 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
         for task in range {
             let (n, chunk) = (task / chunks, task % chunks);
             let lo = chunk * self.chunk;
-            let hi = (lo + self.chunk).min(self.channels);
-            let out = self.out.0.wrapping_add(n * self.channels);
+            let hi = (lo + self.chunk).min(self.planes.channels);
+            let out = self.planes.out.0.wrapping_add(n * self.planes.channels);
             if hi - lo < lanes {
                 for c in lo..hi {
                     self.put_exact(n, c, out);
@@ -100,7 +93,7 @@ impl<T: Element> Kernel<T> for GlobalChannelsLast<T> {
             // block lies in `lo..hi` within `0..C`, so loads read the input and stores
             // write item `n`'s outputs `lo..hi`; `blocks <= blocks_most`.
             unsafe {
-                match self.kind {
+                match self.planes.kind {
                     Kind::Avg(_) => {
                         let sums = &mut sums[..blocks];
                         sums.fill(L::acc_zero());
@@ -174,7 +167,7 @@ impl<T: Element> GlobalChannelsLast<T> {
             for p in &group[..len] {
                 // SAFETY: `p` is an in-bounds position and `c < C`.
                 let v = unsafe { *p.add(c) };
-                match self.kind {
+                match self.planes.kind {
                     Kind::Avg(_) => sum += v.to_f64(),
                     Kind::Max => {
                         if !seen || takes_over(best, v) {
@@ -185,7 +178,7 @@ impl<T: Element> GlobalChannelsLast<T> {
                 }
             }
         }
-        let value = match self.kind {
+        let value = match self.planes.kind {
             Kind::Avg(_) => T::from_mean(sum, self.divisor()),
             Kind::Max => best,
         };

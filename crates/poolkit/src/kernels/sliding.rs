@@ -13,7 +13,7 @@
 //! 2^-52 × Σ|x| of it. NaN and infinities are counted beside the sums, so they reach
 //! exactly the windows that hold them (a NaN's payload may differ from the reference's).
 
-use super::geom::{Dst, Kind, Line, Mean, Src};
+use super::geom::{Dst, Kind, Line, Mean, Planes};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -70,19 +70,14 @@ fn join<T: Element>(earlier: T, later: T) -> T {
 
 /// Separable large-window pooling of an `[N, C, H, W]` view (W has stride 1).
 pub(crate) struct Sliding<T> {
-    pub src: Src<T>,
-    pub batch_stride: isize,
-    pub channel_stride: isize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     pub row_stride: isize,
-    pub channels: usize,
-    pub planes: usize,
+    pub plane_count: usize,
     pub h: Line,
     pub w: Line,
     pub h_phases: Vec<Phase>,
     pub w_phases: Vec<Phase>,
-    pub kind: Kind,
-    pub out: Dst<T>,
-    pub elements: usize,
 }
 
 /// Columns per vertical task: keeps the vertical scratch in L2.
@@ -98,17 +93,15 @@ impl<T: Element> Sliding<T> {
     /// A zeroed intermediate for one plane.
     pub fn across(&self) -> Across<T> {
         let len = self.h.input * self.w.output;
-        match self.kind {
+        match self.planes.kind {
             Kind::Max => Across::Max(vec![T::LOWEST; len]),
             Kind::Avg(_) => Across::Sum(vec![0.0; len]),
         }
     }
 
     fn plane_src(&self, plane: usize) -> *const T {
-        let (n, c) = (plane / self.channels, plane % self.channels);
-        self.src
-            .0
-            .wrapping_offset(n as isize * self.batch_stride + c as isize * self.channel_stride)
+        let (n, c) = self.planes.split(plane);
+        self.planes.plane(n, c)
     }
 
     /// Input row `h` of `plane` along W into `out[0..OW]`.
@@ -177,7 +170,7 @@ impl<T: Element> Sliding<T> {
         let (h, w) = (&self.h, &self.w);
         let width = cols.len();
         let ow_n = w.output;
-        let out = self.out.0.wrapping_add(plane * h.output * ow_n);
+        let out = self.planes.out.0.wrapping_add(plane * h.output * ow_n);
         for ph in &self.h_phases {
             let row_of = |i: usize| -> Option<usize> {
                 let p = ph.phase as isize + (ph.first + i as isize) * h.dilation as isize;
@@ -250,7 +243,7 @@ impl<T: Element> Sliding<T> {
                             }
                         }
                     }
-                    let Kind::Avg(mean) = self.kind else {
+                    let Kind::Avg(mean) = self.planes.kind else {
                         unreachable!("sums are averages")
                     };
                     for &(o, i) in &ph.outputs {
@@ -452,10 +445,10 @@ pub(crate) struct SlidingPlanes<'a, T>(pub &'a Sliding<T>);
 
 impl<T: Element> Kernel<T> for SlidingPlanes<'_, T> {
     fn tasks(&self) -> usize {
-        self.0.planes
+        self.0.plane_count
     }
     fn elements(&self) -> usize {
-        self.0.elements
+        self.0.planes.elements
     }
     #[inline(always)]
     fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {
@@ -492,7 +485,7 @@ impl<T: Element> Kernel<T> for SlidingRows<'_, T> {
         self.job.h.input
     }
     fn elements(&self) -> usize {
-        self.job.elements / self.job.planes
+        self.job.planes.elements / self.job.plane_count
     }
     #[inline(always)]
     fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {
@@ -518,7 +511,7 @@ impl<T: Element> Kernel<T> for SlidingColumns<'_, T> {
         self.job.w.output.div_ceil(STRIP)
     }
     fn elements(&self) -> usize {
-        self.job.elements / self.job.planes
+        self.job.planes.elements / self.job.plane_count
     }
     #[inline(always)]
     fn run<L: Lanes<T = T>>(&self, range: Range<usize>) {

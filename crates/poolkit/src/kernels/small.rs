@@ -2,7 +2,7 @@
 //! order on the calling thread, for calls with automatic parallelism. The vector kernels' setup (instruction-set dispatch,
 //! register constants, thread split) would cost more than such a call's work.
 
-use super::geom::{Dst, IndexMap, Kind, Line, Mean, Src};
+use super::geom::{Kind, Line, Mean, Planes};
 use super::lanes::takes_over;
 use crate::element::Element;
 
@@ -11,29 +11,22 @@ pub(crate) const MAX_TAPS: usize = 4096;
 
 /// A tiny job: any layout, rank, reduction (max or average) and index convention.
 pub(crate) struct Small<T> {
-    pub src: Src<T>,
-    pub batch: usize,
-    pub channels: usize,
-    pub batch_stride: isize,
-    pub channel_stride: isize,
+    /// The input planes and the output.
+    pub planes: Planes<T>,
     pub lines: [Line; 3],
     pub strides: [isize; 3],
-    pub kind: Kind,
-    pub out: Dst<T>,
-    pub indices: Option<Dst<i64>>,
-    pub index_map: IndexMap,
     pub channels_last: bool,
 }
 
 impl<T: Element> Small<T> {
     /// Writes every output (and index), exactly as the reference would.
     pub fn run(&self) {
-        if self.indices.is_none() && self.is_plain_pair() {
+        if self.planes.indices.is_none() && self.is_plain_pair() {
             self.run_pair();
             return;
         }
         let dense = self.lines.iter().all(|l| l.interior() == (0, l.output));
-        if dense && self.indices.is_none() {
+        if dense && self.planes.indices.is_none() {
             self.run_dense();
         } else {
             self.run_general();
@@ -59,16 +52,14 @@ impl<T: Element> Small<T> {
     fn run_pair(&self) {
         let [_, lh, lw] = self.lines;
         let row_stride = self.strides[1];
-        let divisor = match self.kind {
+        let divisor = match self.planes.kind {
             Kind::Avg(Mean::Override(d)) => d,
             _ => 4.0,
         };
-        let mut out = self.out.0;
-        for n in 0..self.batch {
-            for c in 0..self.channels {
-                let plane = self.src.0.wrapping_offset(
-                    n as isize * self.batch_stride + c as isize * self.channel_stride,
-                );
+        let mut out = self.planes.out.0;
+        for n in 0..self.planes.batch {
+            for c in 0..self.planes.channels {
+                let plane = self.planes.plane(n, c);
                 for oh in 0..lh.output {
                     let top = plane.wrapping_offset(2 * oh as isize * row_stride);
                     let bottom = top.wrapping_offset(row_stride);
@@ -83,7 +74,7 @@ impl<T: Element> Small<T> {
                                 *bottom.add(2 * ow),
                                 *bottom.add(2 * ow + 1),
                             ];
-                            let value = match self.kind {
+                            let value = match self.planes.kind {
                                 Kind::Max if !window.iter().any(|v| v.is_nan()) => {
                                     // No NaN: the first maximum, without branches.
                                     let [a, b, c, d] = window;
@@ -122,8 +113,8 @@ impl<T: Element> Small<T> {
     fn run_dense(&self) {
         let [ld, lh, lw] = self.lines;
         let [sd, sh, sw] = self.strides;
-        let (c_n, od_n, oh_n, ow_n) = (self.channels, ld.output, lh.output, lw.output);
-        let divisor = match self.kind {
+        let (c_n, od_n, oh_n, ow_n) = (self.planes.channels, ld.output, lh.output, lw.output);
+        let divisor = match self.planes.kind {
             Kind::Avg(Mean::Override(d)) => d,
             _ => ld.kernel as f64 * lh.kernel as f64 * lw.kernel as f64,
         };
@@ -142,13 +133,11 @@ impl<T: Element> Small<T> {
                 a
             };
             // SAFETY: `at` is one of the output's elements, each written once.
-            unsafe { self.out.0.add(at).write(value) };
+            unsafe { self.planes.out.0.add(at).write(value) };
         };
-        for n in 0..self.batch {
+        for n in 0..self.planes.batch {
             for c in 0..c_n {
-                let plane = self.src.0.wrapping_offset(
-                    n as isize * self.batch_stride + c as isize * self.channel_stride,
-                );
+                let plane = self.planes.plane(n, c);
                 let mut spatial = 0;
                 for od in 0..od_n {
                     for oh in 0..oh_n {
@@ -167,7 +156,7 @@ impl<T: Element> Small<T> {
                                         // SAFETY: dense: every tap of every window is inside
                                         // the input, which the view guarantees readable.
                                         let v = unsafe { *line.offset(tw as isize * step_w) };
-                                        if let Kind::Avg(_) = self.kind {
+                                        if let Kind::Avg(_) = self.planes.kind {
                                             sum += v.to_f64();
                                         } else if first || takes_over(best, v) {
                                             best = v;
@@ -178,7 +167,7 @@ impl<T: Element> Small<T> {
                                     }
                                 }
                             }
-                            let value = match self.kind {
+                            let value = match self.planes.kind {
                                 Kind::Max => best,
                                 Kind::Avg(_) => T::from_mean(sum, divisor),
                             };
@@ -195,14 +184,12 @@ impl<T: Element> Small<T> {
     fn run_general(&self) {
         let [ld, lh, lw] = self.lines;
         let [sd, sh, sw] = self.strides;
-        let [wd, wh, ww] = self.index_map.weights;
-        let (c_n, od_n, oh_n, ow_n) = (self.channels, ld.output, lh.output, lw.output);
-        for n in 0..self.batch {
+        let [wd, wh, ww] = self.planes.index_map.weights;
+        let (c_n, od_n, oh_n, ow_n) = (self.planes.channels, ld.output, lh.output, lw.output);
+        for n in 0..self.planes.batch {
             for c in 0..c_n {
-                let plane = self.src.0.wrapping_offset(
-                    n as isize * self.batch_stride + c as isize * self.channel_stride,
-                );
-                let plane_offset = self.index_map.plane_offset(n, c, c_n);
+                let plane = self.planes.plane(n, c);
+                let plane_offset = self.planes.index_map.plane_offset(n, c, c_n);
                 for od in 0..od_n {
                     for oh in 0..oh_n {
                         for ow in 0..ow_n {
@@ -222,7 +209,7 @@ impl<T: Element> Small<T> {
                                         // input, which the view guarantees readable.
                                         let v =
                                             unsafe { *plane.offset(pd * sd + ph * sh + pw * sw) };
-                                        match self.kind {
+                                        match self.planes.kind {
                                             Kind::Avg(_) => sum += v.to_f64(),
                                             Kind::Max if first || takes_over(best, v) => {
                                                 best = v;
@@ -237,7 +224,7 @@ impl<T: Element> Small<T> {
                                     }
                                 }
                             }
-                            let value = match self.kind {
+                            let value = match self.planes.kind {
                                 Kind::Max => best,
                                 Kind::Avg(Mean::Override(d)) => T::from_mean(sum, d),
                                 Kind::Avg(Mean::Count { include_pad }) => {
@@ -255,8 +242,8 @@ impl<T: Element> Small<T> {
                             };
                             // SAFETY: `at` is one of the output's elements, each written once.
                             unsafe {
-                                self.out.0.add(at).write(value);
-                                if let Some(indices) = self.indices {
+                                self.planes.out.0.add(at).write(value);
+                                if let Some(indices) = self.planes.indices {
                                     indices.0.add(at).write(plane_offset + best_index);
                                 }
                             }
