@@ -5,45 +5,18 @@
 use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
 use numpy::PyUntypedArray;
 use poolkit::{
-    bf16, f16, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder,
-    WindowSpec,
+    ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder, WindowSpec,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// Runs `$body` with `$t` bound to the Rust type of the numpy dtype `$name`.
+/// Runs `$body` with `$t` bound to the Rust type of the numpy dtype `$name`; any other
+/// dtype is a TypeError naming `$what`.
 macro_rules! with_dtype {
     ($name:expr, $what:expr, |$t:ident| $body:expr) => {
-        match $name {
-            "float32" => {
-                type $t = f32;
-                $body
-            }
-            "float64" => {
-                type $t = f64;
-                $body
-            }
-            "float16" => {
-                type $t = f16;
-                $body
-            }
-            "bfloat16" => {
-                type $t = bf16;
-                $body
-            }
-            "uint8" => {
-                type $t = u8;
-                $body
-            }
-            "int8" => {
-                type $t = i8;
-                $body
-            }
-            "uint16" => {
-                type $t = u16;
-                $body
-            }
-            other => Err($crate::arrays::unsupported(other, $what)),
+        match poolkit::DType::from_numpy_name($name) {
+            Some(dtype) => poolkit::with_dtype!(dtype, |$t| $body),
+            None => Err($crate::arrays::unsupported($name, $what)),
         }
     };
 }

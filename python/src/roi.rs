@@ -4,7 +4,7 @@
 use crate::arrays::{apart, dtype_name, err, expect, raw};
 use crate::plan::{layout_of, with_dtype};
 use numpy::PyUntypedArray;
-use poolkit::{bf16, f16, RoiPlan, RoiPoolSpec};
+use poolkit::{RoiPlan, RoiPoolSpec};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 

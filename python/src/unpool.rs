@@ -4,7 +4,7 @@
 use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
 use crate::plan::{convention_of, layout_of, padding_of, with_dtype};
 use numpy::PyUntypedArray;
-use poolkit::{bf16, f16, UnpoolPlan, UnpoolSpec};
+use poolkit::{UnpoolPlan, UnpoolSpec};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 

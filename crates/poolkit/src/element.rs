@@ -11,6 +11,51 @@
 use half::{bf16, f16};
 use std::fmt::Debug;
 
+/// Runs `$body` with the type `$t` standing for the Rust element type of the [`DType`]
+/// `$dtype`: the one place a runtime element type becomes a static one.
+///
+/// ```
+/// use poolkit::{with_dtype, DType, Element};
+/// let size = with_dtype!(DType::BF16, |T| std::mem::size_of::<T>());
+/// assert_eq!(size, 2);
+/// assert_eq!(with_dtype!(DType::U8, |T| T::DTYPE), DType::U8);
+/// ```
+#[macro_export]
+macro_rules! with_dtype {
+    ($dtype:expr, |$t:ident| $body:expr) => {
+        match $dtype {
+            $crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            $crate::DType::F16 => {
+                type $t = $crate::f16;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $t = $crate::bf16;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            $crate::DType::U16 => {
+                type $t = u16;
+                $body
+            }
+        }
+    };
+}
+
 /// The runtime name of an element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
@@ -50,6 +95,43 @@ impl DType {
             DType::I8 => "i8",
             DType::U16 => "u16",
         }
+    }
+
+    /// Every element type, in declaration order.
+    pub const ALL: [DType; 7] = [
+        DType::F32,
+        DType::F64,
+        DType::F16,
+        DType::BF16,
+        DType::U8,
+        DType::I8,
+        DType::U16,
+    ];
+
+    /// numpy's name: `"float32"`, `"float64"`, `"float16"`, `"bfloat16"`, `"uint8"`,
+    /// `"int8"`, `"uint16"`.
+    pub fn numpy_name(self) -> &'static str {
+        match self {
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::F16 => "float16",
+            DType::BF16 => "bfloat16",
+            DType::U8 => "uint8",
+            DType::I8 => "int8",
+            DType::U16 => "uint16",
+        }
+    }
+
+    /// The type numpy calls `name`.
+    pub fn from_numpy_name(name: &str) -> Option<DType> {
+        DType::ALL.into_iter().find(|d| d.numpy_name() == name)
+    }
+
+    /// The type named `name`, by its short name (`"f32"`) or numpy's (`"float32"`).
+    pub fn from_name(name: &str) -> Option<DType> {
+        DType::ALL
+            .into_iter()
+            .find(|d| d.name() == name || d.numpy_name() == name)
     }
 }
 
@@ -184,6 +266,19 @@ int_element!(u16, U16);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_dtype_names_its_own_type() {
+        for dtype in DType::ALL {
+            crate::with_dtype!(dtype, |T| {
+                assert_eq!(T::DTYPE, dtype);
+                assert_eq!(std::mem::size_of::<T>(), dtype.size_bytes());
+            });
+            assert_eq!(DType::from_name(dtype.name()), Some(dtype));
+            assert_eq!(DType::from_name(dtype.numpy_name()), Some(dtype));
+        }
+        assert_eq!(DType::from_name("int64"), None);
+    }
 
     #[test]
     fn integer_mean_rounds_half_to_even() {

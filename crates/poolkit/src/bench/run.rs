@@ -3,14 +3,13 @@
 use super::cases::{named_cases, BenchCase, Call, Op};
 use super::ceilings::{measure_ceilings, Ceiling, Ceilings};
 use super::timing::median_seconds;
-use crate::element::{DType, Element};
+use crate::element::Element;
 use crate::error::Result;
 use crate::geometry::PoolPlan;
 use crate::indices::IndexConvention;
 use crate::kernels::{ExecOptions, Isa, Parallelism};
 use crate::ops::PreparedPool;
 use crate::tensor::TensorView;
-use crate::{bf16, f16};
 use std::hint::black_box;
 
 /// What to run and how.
@@ -214,15 +213,7 @@ pub fn run_case(
     options: &BenchOptions,
     ceilings: Option<&Ceilings>,
 ) -> Result<BenchResult> {
-    match case.dtype {
-        DType::F32 => typed::<f32>(case, options, ceilings),
-        DType::F64 => typed::<f64>(case, options, ceilings),
-        DType::F16 => typed::<f16>(case, options, ceilings),
-        DType::BF16 => typed::<bf16>(case, options, ceilings),
-        DType::U8 => typed::<u8>(case, options, ceilings),
-        DType::I8 => typed::<i8>(case, options, ceilings),
-        DType::U16 => typed::<u16>(case, options, ceilings),
-    }
+    crate::with_dtype!(case.dtype, |T| typed::<T>(case, options, ceilings))
 }
 
 /// Deterministic pseudo-random elements in `[0, 200)`.
