@@ -66,6 +66,27 @@ impl Isa {
         Isa::ALL.into_iter().filter(|i| i.is_supported()).collect()
     }
 
+    /// The variants a test suite runs its kernels on: every one this CPU has. Where
+    /// `POOLKIT_REQUIRE_ISA` lists variants (comma-separated names, or `all`), one the CPU
+    /// lacks is an error instead of a silent skip, so that a machine meant to test AVX-512
+    /// fails loudly when it cannot.
+    pub fn to_test() -> Result<Vec<Isa>> {
+        let required = std::env::var("POOLKIT_REQUIRE_ISA").unwrap_or_default();
+        Isa::to_test_requiring(&required)
+    }
+
+    fn to_test_requiring(required: &str) -> Result<Vec<Isa>> {
+        let named: Vec<Isa> = match required.trim() {
+            "" => Vec::new(),
+            "all" => Isa::ALL.to_vec(),
+            list => list.split(',').map(Isa::parse).collect::<Result<_>>()?,
+        };
+        for isa in named {
+            isa.require(&format!("POOLKIT_REQUIRE_ISA={required}"))?;
+        }
+        Ok(Isa::supported())
+    }
+
     /// The widest variant this CPU can run, detected once.
     pub fn detected() -> Isa {
         static DETECTED: OnceLock<Isa> = OnceLock::new();
@@ -126,6 +147,22 @@ mod tests {
         assert_eq!(Isa::parse(" AVX2 ").unwrap(), Isa::Avx2);
         let err = Isa::parse("neon2").unwrap_err();
         assert!(err.message().contains("\"neon2\" is unknown"), "{err}");
+    }
+
+    #[test]
+    fn required_variants_the_cpu_lacks_are_errors() {
+        assert_eq!(Isa::to_test_requiring("").unwrap(), Isa::supported());
+        assert_eq!(
+            Isa::to_test_requiring("scalar, sse2").is_ok(),
+            Isa::Sse2.is_supported()
+        );
+        let all = Isa::to_test_requiring("all");
+        assert_eq!(all.is_ok(), Isa::ALL.iter().all(|i| i.is_supported()));
+        if let Err(err) = all {
+            assert!(err.message().contains("POOLKIT_REQUIRE_ISA=all"), "{err}");
+            assert!(err.message().contains("lacks the"), "{err}");
+        }
+        assert!(Isa::to_test_requiring("avx3").is_err());
     }
 
     #[test]
