@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::fields::{axis_field, AXES};
 use super::grid::Grid;
 use super::settings::{PaddingMode, Settings};
-use poolkit::{Layout, PoolPlan};
+use poolkit::{GeometryRule, Layout, PoolPlan};
 
 /// Plans the settings' window on the grid; a refusal comes back in the page's words.
 pub fn check_geometry(settings: &Settings, grid: &Grid) -> Result<(), ApiError> {
@@ -28,12 +28,7 @@ fn explain(settings: &Settings, grid: &Grid, e: &poolkit::Error) -> ApiError {
         field: Some(field),
         detail: Some(format!("{detail}.")),
     };
-    let Some(axis) = detail
-        .strip_prefix("axis ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&a| a < 2)
-    else {
+    let Some((axis, rule)) = e.geometry().filter(|&(axis, _)| axis < 2) else {
         return ApiError::bad_request(format!("These settings give no output: {detail}."));
     };
     let name = AXES[axis];
@@ -44,44 +39,45 @@ fn explain(settings: &Settings, grid: &Grid, e: &poolkit::Error) -> ApiError {
     let input = if axis == 0 { grid.rows } else { grid.cols };
     let field = |key: &str| format!("settings.{key}[{axis}]");
     let label = |key: &'static str| axis_field(key).map_or(key, |f| f.label);
-    if detail.contains("no window fits") {
-        let padded = input + if explicit { pb + pe } else { 0 };
-        let key = if dilation > 1 { "dilation" } else { "kernel" };
-        return plain(
-            field(key),
-            format!(
-                "On the {name}, the window spans {span} cells but the grid with its padding has only \
-                 {padded}: no window fits, so there is no output. Make the {} smaller, or add padding.",
-                label(key).to_lowercase()
-            ),
-        );
+    match rule {
+        GeometryRule::NoWindowFits => {
+            let padded = input + if explicit { pb + pe } else { 0 };
+            let key = if dilation > 1 { "dilation" } else { "kernel" };
+            plain(
+                field(key),
+                format!(
+                    "On the {name}, the window spans {span} cells but the grid with its padding has only \
+                     {padded}: no window fits, so there is no output. Make the {} smaller, or add padding.",
+                    label(key).to_lowercase()
+                ),
+            )
+        }
+        GeometryRule::WindowInPadding { before } if explicit => {
+            let (key, pad, side) = if before {
+                ("pad_begin", pb, "first")
+            } else {
+                ("pad_end", pe, "last")
+            };
+            plain(
+                field(key),
+                format!(
+                    "On the {name}, padding {pad} is as wide as the window ({span} cells) or wider, so the \
+                     {side} window would cover only padding and see no input. Make the padding smaller \
+                     than the window."
+                ),
+            )
+        }
+        GeometryRule::NoTapInside => {
+            plain(
+                field("dilation"),
+                format!(
+                    "On the {name}, dilation {dilation} spreads the window's taps so far apart that one \
+                     window lands with every tap outside the grid. Make the dilation smaller."
+                ),
+            )
+        }
+        _ => ApiError::bad_request(format!("These settings give no output: {detail}.")),
     }
-    if detail.contains("wholly in padding") && explicit {
-        let before = detail.contains("taps at -");
-        let (key, pad, side) = if before {
-            ("pad_begin", pb, "first")
-        } else {
-            ("pad_end", pe, "last")
-        };
-        return plain(
-            field(key),
-            format!(
-                "On the {name}, padding {pad} is as wide as the window ({span} cells) or wider, so the \
-                 {side} window would cover only padding and see no input. Make the padding smaller \
-                 than the window."
-            ),
-        );
-    }
-    if detail.contains("no tap inside the input") {
-        return plain(
-            field("dilation"),
-            format!(
-                "On the {name}, dilation {dilation} spreads the window's taps so far apart that one \
-                 window lands with every tap outside the grid. Make the dilation smaller."
-            ),
-        );
-    }
-    ApiError::bad_request(format!("These settings give no output: {detail}."))
 }
 
 #[cfg(test)]

@@ -22,11 +22,28 @@ pub enum ErrorKind {
     InvalidBuffer,
 }
 
+/// Which geometry rule an [`ErrorKind::EmptyOutput`] refusal broke, for fronts that
+/// explain it in their own words (see [`Error::geometry`]). New rules may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GeometryRule {
+    /// The padded axis is shorter than the window's span: no window fits.
+    NoWindowFits,
+    /// The first or last window covers only padding (`before`: the begin padding).
+    WindowInPadding {
+        /// True when the window lies in the begin padding, false for the end padding.
+        before: bool,
+    },
+    /// Dilation spreads a window's taps so far apart that none lands inside the input.
+    NoTapInside,
+}
+
 /// An error from poolkit, with a message that names the offending value and the rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    geometry: Option<(usize, GeometryRule)>,
 }
 
 impl Error {
@@ -34,7 +51,19 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            geometry: None,
         }
+    }
+
+    /// The same error, marked as breaking `rule` on spatial axis `axis`.
+    pub(crate) fn on_axis(mut self, axis: usize, rule: GeometryRule) -> Self {
+        self.geometry = Some((axis, rule));
+        self
+    }
+
+    /// For a geometry that leaves no output: the spatial axis (0 first) and the rule.
+    pub fn geometry(&self) -> Option<(usize, GeometryRule)> {
+        self.geometry
     }
 
     /// The rule that was broken.

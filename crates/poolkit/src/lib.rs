@@ -100,7 +100,7 @@ pub mod teach;
 mod tensor;
 
 pub use element::{DType, Element};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, GeometryRule, Result};
 pub use geometry::{
     output_shape, output_shape_in_format, AxisMode, AxisPlan, AxisWindow, Padding, PoolPlan,
     PoolSpec, Reduction, Region, RoiPlan, RoiPoolSpec, UnpoolPlan, UnpoolSpec, WindowSpec,

@@ -1,7 +1,7 @@
 //! One spatial axis of a plan: where each output's window starts, which inputs it taps,
 //! and how many of them an average divides by.
 
-use crate::error::{bail, Result};
+use crate::error::{bail, Error, ErrorKind, GeometryRule, Result};
 
 /// The largest extent (input, padding, effective kernel) on one axis: positions stay far
 /// from `isize` overflow even after padding and striding are added (2^48 on 64-bit
@@ -138,12 +138,15 @@ impl AxisPlan {
                     } else {
                         String::new()
                     };
-                    bail!(
-                        EmptyOutput,
-                        "axis {axis}: padded input {input}+{pb}+{pe} = {padded} is smaller than the \
-                         effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 = {span_text}, \
-                         so no window fits{rule}"
-                    );
+                    return Err(Error::new(
+                        ErrorKind::EmptyOutput,
+                        format!(
+                            "axis {axis}: padded input {input}+{pb}+{pe} = {padded} is smaller than \
+                             the effective kernel (kernel-1)*dilation+1 = ({kernel}-1)*{dilation}+1 \
+                             = {span_text}, so no window fits{rule}"
+                        ),
+                    )
+                    .on_axis(axis, GeometryRule::NoWindowFits));
                 }
                 let mut out = (padded.saturating_add(slack) - span) / stride + 1;
                 // A ceil-mode window that would start inside the end padding is dropped.
@@ -204,13 +207,14 @@ impl AxisPlan {
         for o in [0, output - 1] {
             if plan.in_bounds_taps(o) == 0 {
                 let w = plan.window(o);
-                bail!(
-                    EmptyOutput,
-                    "axis {axis}: output {o}'s window (taps at {}..={} step {dilation}) lies wholly in \
-                     padding: padding must leave every window at least one input element",
+                let message = format!(
+                    "axis {axis}: output {o}'s window (taps at {}..={} step {dilation}) lies wholly \
+                     in padding: padding must leave every window at least one input element",
                     w.start,
                     w.tap(kernel - 1)
                 );
+                let rule = GeometryRule::WindowInPadding { before: w.start < 0 };
+                return Err(Error::new(ErrorKind::EmptyOutput, message).on_axis(axis, rule));
             }
         }
         if dilation > input {
@@ -225,13 +229,14 @@ impl AxisPlan {
             }
             if let Some(o) = (0..output).find(|&o| plan.in_bounds_taps(o) == 0) {
                 let w = plan.window(o);
-                bail!(
-                    EmptyOutput,
+                let message = format!(
                     "axis {axis}: output {o}'s window (taps at {}..={} step {dilation}) has no tap \
                      inside the input: padding must leave every window at least one input element",
                     w.start,
                     w.tap(kernel - 1)
                 );
+                let rule = GeometryRule::NoTapInside;
+                return Err(Error::new(ErrorKind::EmptyOutput, message).on_axis(axis, rule));
             }
         }
         Ok(plan)
@@ -480,14 +485,13 @@ mod tests {
             window(4, 2, 0, 1, 0, 0, false).unwrap_err().message(),
             "stride 0 on axis 0: strides must be positive"
         );
-        assert!(window(1, 3, 1, 1, 0, 0, false)
-            .unwrap_err()
-            .message()
-            .contains("no window fits"));
-        assert!(window(4, 2, 1, 1, 3, 0, false)
-            .unwrap_err()
-            .message()
-            .contains("wholly in padding"));
+        let err = window(1, 3, 1, 1, 0, 0, false).unwrap_err();
+        assert!(err.message().contains("no window fits"));
+        assert_eq!(err.geometry(), Some((0, GeometryRule::NoWindowFits)));
+        let err = window(4, 2, 1, 1, 3, 0, false).unwrap_err();
+        assert!(err.message().contains("wholly in padding"));
+        let before = GeometryRule::WindowInPadding { before: true };
+        assert_eq!(err.geometry(), Some((0, before)));
     }
 
     /// Found by fuzzing (`plan` target): counting taps one by one made planning a
