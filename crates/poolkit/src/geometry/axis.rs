@@ -213,7 +213,9 @@ impl AxisPlan {
                     w.start,
                     w.tap(kernel - 1)
                 );
-                let rule = GeometryRule::WindowInPadding { before: w.start < 0 };
+                let rule = GeometryRule::WindowInPadding {
+                    before: w.start < 0,
+                };
                 return Err(Error::new(ErrorKind::EmptyOutput, message).on_axis(axis, rule));
             }
         }
