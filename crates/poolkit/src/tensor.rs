@@ -75,16 +75,7 @@ pub struct TensorView<'a, T> {
 impl<'a, T> TensorView<'a, T> {
     /// A contiguous row-major view; `data.len()` must equal the product of `shape`.
     pub fn new(data: &'a [T], shape: &[usize]) -> Result<Self> {
-        let len = checked_product(shape, "tensor shape")?;
-        if data.len() != len {
-            bail!(
-                InvalidBuffer,
-                "buffer of {} elements does not match shape {:?} ({} elements)",
-                data.len(),
-                shape,
-                len
-            );
-        }
+        buffer_matches(data.len(), shape)?;
         Ok(TensorView {
             data,
             shape: Dims::from_slice(shape),
@@ -205,16 +196,7 @@ pub struct Tensor<T> {
 impl<T> Tensor<T> {
     /// Wraps a buffer; its length must equal the product of `shape`.
     pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self> {
-        let len = checked_product(shape, "tensor shape")?;
-        if data.len() != len {
-            bail!(
-                InvalidBuffer,
-                "buffer of {} elements does not match shape {:?} ({} elements)",
-                data.len(),
-                shape,
-                len
-            );
-        }
+        buffer_matches(data.len(), shape)?;
         Ok(Tensor {
             data,
             shape: Dims::from_slice(shape),
@@ -250,6 +232,18 @@ impl<T> Tensor<T> {
             offset: 0,
         }
     }
+}
+
+/// A buffer of `len` elements must hold exactly the elements of `shape`.
+fn buffer_matches(len: usize, shape: &[usize]) -> Result<()> {
+    let want = checked_product(shape, "tensor shape")?;
+    if len != want {
+        bail!(
+            InvalidBuffer,
+            "buffer of {len} elements does not match shape {shape:?} ({want} elements)"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

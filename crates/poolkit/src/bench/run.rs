@@ -216,6 +216,15 @@ pub fn run_case(
     crate::with_dtype!(case.dtype, |T| typed::<T>(case, options, ceilings))
 }
 
+/// The median seconds of `call`, after one call whose error, if any, is returned. Calls
+/// pass the buffers they write through `black_box`, so that no store is elided.
+fn timed(runs: usize, mut call: impl FnMut() -> Result<()>) -> Result<f64> {
+    call()?;
+    Ok(median_seconds(runs, || {
+        black_box(call().ok());
+    }))
+}
+
 /// Deterministic pseudo-random elements in `[0, 200)`.
 fn fill<T: Element>(len: usize, seed: u64) -> Vec<T> {
     let mut s = seed | 1;
@@ -262,26 +271,18 @@ fn typed<T: Element>(
             let seconds = match case.call {
                 Call::Into => {
                     let mut out = vec![T::ZERO; out_len];
-                    crate::pool_into_with(&plan, &x, &mut out, &exec)?;
-                    median_seconds(runs, || {
-                        let _ = crate::pool_into_with(&plan, black_box(&x), &mut out, &exec);
-                        black_box(&out);
-                    })
+                    timed(runs, || {
+                        crate::pool_into_with(&plan, black_box(&x), black_box(&mut out), &exec)
+                    })?
                 }
                 Call::Alloc if case.ceiling == Ceiling::None => {
                     // Tiny cases go through the plain public call, as users write it.
                     threads = ExecOptions::default().resolve()?.threads_for(1, in_len);
-                    crate::pool(&plan, &x)?;
-                    median_seconds(runs, || {
-                        black_box(crate::pool(&plan, black_box(&x)).ok());
-                    })
+                    timed(runs, || crate::pool(&plan, black_box(&x)).map(drop))?
                 }
-                Call::Alloc => {
-                    crate::pool_with(&plan, &x, &exec)?;
-                    median_seconds(runs, || {
-                        black_box(crate::pool_with(&plan, black_box(&x), &exec).ok());
-                    })
-                }
+                Call::Alloc => timed(runs, || {
+                    crate::pool_with(&plan, black_box(&x), &exec).map(drop)
+                })?,
             };
             (seconds, (in_len + out_len) * size, path)
         }
@@ -291,13 +292,16 @@ fn typed<T: Element>(
                 .name();
             let (mut out, mut idx) = (vec![T::ZERO; out_len], vec![0i64; out_len]);
             let torch = IndexConvention::Torch;
-            crate::max_pool_with_indices_into_with(&plan, &x, torch, &mut out, &mut idx, &exec)?;
-            let seconds = median_seconds(runs, || {
-                let _ = crate::max_pool_with_indices_into_with(
-                    &plan, &x, torch, &mut out, &mut idx, &exec,
-                );
-                black_box((&out, &idx));
-            });
+            let seconds = timed(runs, || {
+                crate::max_pool_with_indices_into_with(
+                    &plan,
+                    &x,
+                    torch,
+                    black_box(&mut out),
+                    black_box(&mut idx),
+                    &exec,
+                )
+            })?;
             (seconds, (in_len + out_len) * size + out_len * 8, path)
         }
         Op::MaxBackwardFromIndices => {
@@ -309,38 +313,26 @@ fn typed<T: Element>(
             let seconds = match case.call {
                 Call::Into => {
                     let mut grad_in = vec![T::ZERO; in_len];
-                    crate::max_pool_backward_from_indices_into_with(
-                        &plan,
-                        &grad,
-                        &indices,
-                        torch,
-                        &mut grad_in,
-                        &exec,
-                    )?;
-                    median_seconds(runs, || {
-                        let _ = crate::max_pool_backward_from_indices_into_with(
+                    timed(runs, || {
+                        crate::max_pool_backward_from_indices_into_with(
                             &plan,
                             &grad,
                             &indices,
                             torch,
-                            &mut grad_in,
+                            black_box(&mut grad_in),
                             &exec,
-                        );
-                        black_box(&grad_in);
-                    })
+                        )
+                    })?
                 }
                 Call::Alloc => {
                     // The plain public call, as users write it: its default threads.
                     threads = ExecOptions::default()
                         .resolve()?
                         .threads_for(plan.batch() * plan.channels(), in_len + out_len);
-                    crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)?;
-                    median_seconds(runs, || {
-                        black_box(
-                            crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)
-                                .ok(),
-                        );
-                    })
+                    timed(runs, || {
+                        crate::max_pool_backward_from_indices(&plan, &grad, &indices, torch)
+                            .map(drop)
+                    })?
                 }
             };
             (seconds, out_len * (size + 8) + in_len * size, "library")
@@ -349,11 +341,9 @@ fn typed<T: Element>(
             let grad = fill::<T>(out_len, 11);
             let grad = TensorView::new(&grad, plan.output_shape())?;
             let mut grad_in = vec![T::ZERO; in_len];
-            crate::pool_backward_into_with(&plan, &x, &grad, &mut grad_in, &exec)?;
-            let seconds = median_seconds(runs, || {
-                let _ = crate::pool_backward_into_with(&plan, &x, &grad, &mut grad_in, &exec);
-                black_box(&grad_in);
-            });
+            let seconds = timed(runs, || {
+                crate::pool_backward_into_with(&plan, &x, &grad, black_box(&mut grad_in), &exec)
+            })?;
             let reads_input = usize::from(case.op == Op::MaxBackwardRecompute);
             (
                 seconds,

@@ -18,9 +18,10 @@
 //! `unsafe` here views an f32-typed `T` slice as `[f32]` for the SIMD rows.
 
 use super::exec::Exec;
+use super::geom::Line;
 use super::windows_2x2::{avg_2x2_windows, corner_codes, max_2x2_windows, scatter_2x2_windows};
 use crate::element::Element;
-use crate::geometry::{AxisMode, PoolPlan, Reduction};
+use crate::geometry::{PoolPlan, Reduction};
 use crate::indices::{IndexConvention, StorageOrder};
 use crate::tensor::{Layout, TensorView};
 #[cfg(target_arch = "x86_64")]
@@ -66,21 +67,14 @@ impl Geometry {
             out_extent[lead + i] = a.output;
             taps[lead + i] = (0..a.output).map(|o| a.taps(o).collect()).collect();
         }
-        let tiles_exactly = axes.iter().all(|a| match a.mode {
-            AxisMode::Window {
-                kernel,
-                stride,
-                dilation,
-                pad_begin,
-                pad_end,
-            } => {
-                kernel == stride
-                    && dilation == 1
-                    && pad_begin == 0
-                    && pad_end == 0
-                    && a.input == a.output * kernel
-            }
-            AxisMode::Adaptive => false,
+        let tiles_exactly = axes.iter().all(|a| {
+            Line::of(a).is_some_and(|l| {
+                l.kernel == l.stride
+                    && l.dilation == 1
+                    && l.pad_begin == 0
+                    && l.pad_end == 0
+                    && l.input == l.output * l.kernel
+            })
         });
         let mut divisors = Vec::new();
         if let Reduction::Avg { .. } = plan.reduction() {

@@ -9,20 +9,12 @@
 //! scalar code. A vector block that saw a NaN is redone by the scalar code, which keeps
 //! the reference's first-NaN rule.
 
-use super::geom::{Kind, Line, Mean, Planes};
+use super::geom::{Kind, Line, Mean, Planes, Tap};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes, Scalar};
 use super::padded::PaddedRows;
 use crate::element::Element;
 use std::ops::Range;
-
-/// One in-bounds input row of an output row's window: its start relative to the plane,
-/// and its part of the argmax index.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct RowTap {
-    offset: isize,
-    term: i32,
-}
 
 /// Windowed pooling of an `[N, C, D, H, W]` view (lower ranks pass unit D and H axes).
 pub(crate) struct ChannelsFirst<T> {
@@ -40,7 +32,7 @@ pub(crate) struct ChannelsFirst<T> {
 #[derive(Clone, Copy)]
 pub(crate) struct Row<'a, T> {
     plane: *const T,
-    taps: &'a [RowTap],
+    taps: &'a [Tap],
     /// Divisor factor of the D and H axes (an f64, as the reference multiplies them).
     vfactor: f64,
     out: *mut T,
@@ -72,12 +64,12 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         let rows_per_plane = ld.output * lh.output;
         // In-bounds taps are distinct input positions: never more than the input has.
         let most = ld.kernel.min(ld.input) * lh.kernel.min(lh.input);
-        let mut stack = [RowTap::default(); STACK_ROWS];
+        let mut stack = [Tap::default(); STACK_ROWS];
         let mut heap = Vec::new();
-        let taps: &mut [RowTap] = if most <= STACK_ROWS {
+        let taps: &mut [Tap] = if most <= STACK_ROWS {
             &mut stack[..most]
         } else {
-            heap.resize(most, RowTap::default());
+            heap.resize(most, Tap::default());
             &mut heap
         };
         let [wd, wh, _] = self.planes.index_map.weights;
@@ -91,7 +83,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
         );
         // Padded rows are at most one window's rows (2-D only): the stack list's size.
         let mut padded_taps = if padded.is_some() {
-            vec![RowTap::default(); taps.len()]
+            vec![Tap::default(); taps.len()]
         } else {
             Vec::new()
         };
@@ -125,7 +117,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                 let pd = ld.start(od) + (td * ld.dilation) as isize;
                 for th in h0..h1 {
                     let ph = lh.start(oh) + (th * lh.dilation) as isize;
-                    taps[count] = RowTap {
+                    taps[count] = Tap {
                         offset: pd * self.lead_strides[0] + ph * self.lead_strides[1],
                         term: (pd as i64 * wd + ph as i64 * wh) as i32,
                     };
@@ -157,7 +149,7 @@ impl<T: Element> Kernel<T> for ChannelsFirst<T> {
                         // SAFETY: row `ph(i)` of this plane is in bounds (`taps_in`).
                         let offset =
                             unsafe { rows.fetch(plane, ph(i), row.plane, self.lead_strides[1]) };
-                        *tap = RowTap { offset, term: 0 };
+                        *tap = Tap { offset, term: 0 };
                     }
                     let divisors = rows.divisors(self.planes.kind, vfactor);
                     let padded_row = Row {

@@ -7,7 +7,7 @@
 //! block. A block that saw a NaN is redone per channel with the exact scalar rule.
 
 use super::channels_first::{next_aligned, put};
-use super::geom::{Kind, Line, Mean, Planes};
+use super::geom::{Kind, Line, Mean, Planes, Tap};
 use super::kernel::Kernel;
 use super::lanes::{takes_over, Lanes};
 use crate::element::Element;
@@ -17,14 +17,6 @@ use std::ops::Range;
 const WIDE_TAPS: usize = 16;
 /// Registers of channels per chunk of the tap-by-tap reduction.
 const WIDE_BLOCKS: usize = 32;
-
-/// One in-bounds tap of an output position: where its channels start relative to the
-/// batch item, and its spatial argmax index.
-#[derive(Debug, Clone, Copy)]
-struct Tap {
-    offset: isize,
-    term: i32,
-}
 
 /// Windowed pooling of an `[N, D, H, W, C]` view (lower ranks pass unit D and H axes).
 pub(crate) struct ChannelsLast<T> {

@@ -121,6 +121,15 @@ impl Line {
     }
 }
 
+/// One in-bounds tap of an output's window: where its row (channels-first) or its
+/// channels (channels-last) start relative to the plane or batch item, and its part of
+/// the argmax index.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tap {
+    pub offset: isize,
+    pub term: i32,
+}
+
 /// How an average divides.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Mean {
