@@ -107,6 +107,8 @@ pub use geometry::{
 };
 pub use half::{bf16, f16};
 pub use indices::{IndexConvention, StorageOrder};
+#[doc(hidden)]
+pub use kernels::RouteExample;
 pub use kernels::{ExecOptions, Isa, Parallelism, Route};
 pub use ops::{
     max_pool_backward_from_indices, max_pool_backward_from_indices_into,

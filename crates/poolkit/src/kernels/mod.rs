@@ -89,4 +89,4 @@ pub(crate) use exec::Exec;
 pub use exec::{ExecOptions, Parallelism};
 pub(crate) use forward::ForwardKernel;
 pub use isa::Isa;
-pub use route::Route;
+pub use route::{Route, RouteExample};

@@ -10,63 +10,112 @@ use super::framed::Framed;
 use super::geom::Line;
 use super::small;
 use crate::element::Element;
+use crate::geometry::{Padding, PoolSpec, WindowSpec};
 use crate::tensor::Layout;
 use std::fmt;
 
-/// The code that runs a forward call, as [`PreparedPool::route`](crate::PreparedPool::route)
-/// reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Route {
+/// The kernel table: each route's variant, name, what it covers and a geometry that
+/// takes it. It generates [`Route`], [`Route::ALL`], [`Route::name`] and
+/// [`Route::example`], the case the test matrix runs on every route, instruction set and
+/// element type.
+macro_rules! routes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, $example:expr;)*) => {
+        /// The code that runs a forward call, as
+        /// [`PreparedPool::route`](crate::PreparedPool::route) reports it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Route {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Route {
+            /// Every route, in the table's order.
+            pub const ALL: &'static [Route] = &[$(Route::$variant),*];
+
+            /// The route's name in reports (`"channels-first"`, ...).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Route::$variant => $name,)*
+                }
+            }
+
+            /// A call that takes this route under [`RouteExample::options`]: the test
+            /// matrix's case for it.
+            #[doc(hidden)]
+            pub fn example(self) -> RouteExample {
+                match self {
+                    $(Route::$variant => $example,)*
+                }
+            }
+        }
+    };
+}
+
+routes! {
     /// `poolkit::reference`: Lp, adaptive regions, empty tensors, strided rows.
-    Reference,
+    Reference = "reference", example(PoolSpec::adaptive_avg(&[3, 3]), &[2, 3, 8, 8], CF, false);
     /// Plain loops on the calling thread for calls of a few thousand taps (automatic
     /// parallelism only), such as the seed's 6×6 grid.
-    Tiny,
+    Tiny = "tiny", RouteExample {
+        threads: None,
+        ..example(PoolSpec::max(window(2, 2, 0)), &[1, 1, 6, 6], CF, true)
+    };
     /// Global pooling of channels-first planes.
-    Global,
+    Global = "global", example(PoolSpec::global_avg(), &[2, 3, 8, 8], CF, false);
     /// Global pooling of channels-last items, without indices.
-    GlobalChannelsLast,
+    GlobalChannelsLast = "global-channels-last",
+        example(PoolSpec::global_max(), &[2, 7, 7, 19], CL, false);
     /// Large channels-first windows: a sliding max per dilation phase, prefix sums for
     /// averages.
-    Sliding,
+    Sliding = "sliding", example(
+        PoolSpec::max(WindowSpec::new(&[6, 7]).strides(&[1, 1]).dilations(&[3, 3])),
+        &[1, 2, 40, 50],
+        CF,
+        false,
+    );
     /// Channels-first windows whose rows have a border, through padded row frames.
-    Framed,
+    Framed = "framed", example(PoolSpec::max(window(3, 2, 1)), &[2, 3, 41, 40], CF, false);
     /// Channels-first windows, vectorised along W.
-    ChannelsFirst,
+    ChannelsFirst = "channels-first",
+        example(PoolSpec::max(window(3, 2, 1)), &[2, 3, 41, 40], CF, true);
     /// Channels-last windows, vectorised along C.
-    ChannelsLast,
+    ChannelsLast = "channels-last",
+        example(PoolSpec::avg(window(2, 2, 0)), &[2, 9, 8, 37], CL, false);
+}
+
+/// A call of one route in the kernel table.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct RouteExample {
+    pub spec: PoolSpec,
+    pub shape: Vec<usize>,
+    pub layout: Layout,
+    pub with_indices: bool,
+    /// `None` for automatic parallelism, else this many threads.
+    pub threads: Option<usize>,
+}
+
+const CF: Layout = Layout::ChannelsFirst;
+const CL: Layout = Layout::ChannelsLast;
+
+fn example(spec: PoolSpec, shape: &[usize], layout: Layout, with_indices: bool) -> RouteExample {
+    RouteExample {
+        spec,
+        shape: shape.to_vec(),
+        layout,
+        with_indices,
+        threads: Some(2),
+    }
+}
+
+/// A square 2-D window of `kernel`, `stride` and symmetric `pad`.
+fn window(kernel: usize, stride: usize, pad: usize) -> WindowSpec {
+    WindowSpec::new(&[kernel, kernel])
+        .strides(&[stride, stride])
+        .padding(Padding::symmetric(&[pad, pad]))
 }
 
 impl Route {
-    /// Every route, in declaration order.
-    pub const ALL: [Route; 8] = [
-        Route::Reference,
-        Route::Tiny,
-        Route::Global,
-        Route::GlobalChannelsLast,
-        Route::Sliding,
-        Route::Framed,
-        Route::ChannelsFirst,
-        Route::ChannelsLast,
-    ];
-
-    /// The route's name in reports: `"reference"`, `"tiny"`, `"global"`,
-    /// `"global-channels-last"`, `"sliding"`, `"framed"`, `"channels-first"`,
-    /// `"channels-last"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Route::Reference => "reference",
-            Route::Tiny => "tiny",
-            Route::Global => "global",
-            Route::GlobalChannelsLast => "global-channels-last",
-            Route::Sliding => "sliding",
-            Route::Framed => "framed",
-            Route::ChannelsFirst => "channels-first",
-            Route::ChannelsLast => "channels-last",
-        }
-    }
-
     /// True for the fast kernels, false for the reference.
     pub fn is_fast(self) -> bool {
         self != Route::Reference
