@@ -970,5 +970,4 @@ fn each_case_takes_the_path_it_is_meant_to_test() {
     let avg = PoolPlan::new(&PoolSpec::avg(window(&[2, 2], &[2, 2])), &[1, 1, 6, 6], cf).unwrap();
     let avg = PreparedPool::<f32>::new(&avg, &ExecOptions::new()).unwrap();
     assert_eq!(avg.route_with_indices(), Route::Reference);
-    assert_eq!(Route::ALL.map(Route::name).len(), 8);
 }
