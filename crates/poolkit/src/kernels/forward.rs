@@ -81,34 +81,30 @@ impl Flat {
 pub(crate) struct ForwardKernel<T> {
     flat: Option<Flat>,
     exec: Exec,
-    /// The route without indices, and with.
-    routes: [Route; 2],
     element: PhantomData<fn() -> T>,
 }
 
 impl<T: Element> ForwardKernel<T> {
-    /// Flattens `plan` and chooses its routes.
+    /// Flattens `plan`.
     pub fn new(plan: &PoolPlan, exec: Exec) -> Self {
-        let flat = Flat::of(plan);
-        let routes = [false, true].map(|indices| match flat {
-            None => Route::Reference,
-            Some(f) if indices && (f.kind != Kind::Max || !f.indexable) => Route::Reference,
-            Some(f) => {
-                let tiny = exec.automatic && route::is_tiny(&f.lines, f.output_len);
-                route::choose::<T>(&f.lines, f.layout, indices, tiny)
-            }
-        });
         ForwardKernel {
-            flat,
+            flat: Flat::of(plan),
             exec,
-            routes,
             element: PhantomData,
         }
     }
 
-    /// The route of a call on a view in standard layout.
+    /// The route of a call on a view in standard layout (a few comparisons: chosen per
+    /// call, so that a one-shot call pays only for the route it takes).
     pub fn route(&self, indices: bool) -> Route {
-        self.routes[indices as usize]
+        match self.flat {
+            None => Route::Reference,
+            Some(f) if indices && (f.kind != Kind::Max || !f.indexable) => Route::Reference,
+            Some(f) => {
+                let tiny = self.exec.automatic && route::is_tiny(&f.lines, f.output_len);
+                route::choose::<T>(&f.lines, f.layout, indices, tiny)
+            }
+        }
     }
 
     /// The route of a call on `input`: the reference where its innermost axis (W
@@ -157,8 +153,8 @@ fn unit_inner_stride<T>(flat: &Flat, input: &TensorView<T>) -> bool {
 }
 
 /// A flattened plan on one input view.
-struct Job<T> {
-    flat: Flat,
+struct Job<'f, T> {
+    flat: &'f Flat,
     src: Src<T>,
     batch_stride: isize,
     channel_stride: isize,
@@ -167,15 +163,15 @@ struct Job<T> {
     convention: Option<IndexConvention>,
 }
 
-impl<T> Clone for Job<T> {
+impl<T> Clone for Job<'_, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for Job<T> {}
+impl<T> Copy for Job<'_, T> {}
 
-impl<T: Element> Job<T> {
-    fn new(flat: &Flat, input: &TensorView<T>, convention: Option<IndexConvention>) -> Self {
+impl<'f, T: Element> Job<'f, T> {
+    fn new(flat: &'f Flat, input: &TensorView<T>, convention: Option<IndexConvention>) -> Self {
         let strides = input.strides();
         let rank = strides.len() - 2;
         let mut spatial = [0isize; 3];
@@ -187,7 +183,7 @@ impl<T: Element> Job<T> {
             spatial[2] = 1;
         }
         Job {
-            flat: *flat,
+            flat,
             src: Src(input.data().as_ptr().wrapping_add(input.offset())),
             batch_stride: strides[0],
             channel_stride: strides[flat.layout.channel_axis(rank + 2)],
@@ -196,7 +192,7 @@ impl<T: Element> Job<T> {
         }
     }
 
-    fn cast<U>(&self) -> Job<U> {
+    fn cast<U>(&self) -> Job<'f, U> {
         Job {
             flat: self.flat,
             src: Src(self.src.0 as *const U),
@@ -257,7 +253,7 @@ impl<T: Element> Job<T> {
     }
 }
 
-impl<T: Element> Job<T> {
+impl<'f, T: Element> Job<'f, T> {
     /// Runs the job on `route` with `runner`'s instruction set.
     fn run_on<R: Runner<T>>(
         &self,
@@ -348,7 +344,7 @@ impl<T: Element> Job<T> {
 
     /// The header every kernel shares, for outputs `out` (and `indices`).
     fn planes(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Planes<T> {
-        let flat = &self.flat;
+        let flat = self.flat;
         Planes {
             src: self.src,
             batch: flat.batch,

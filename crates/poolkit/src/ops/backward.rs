@@ -62,7 +62,7 @@ pub fn pool_backward_with<T: Element>(
     grad_output: &TensorView<T>,
     options: &ExecOptions,
 ) -> Result<Tensor<T>> {
-    PreparedPool::new(plan, options)?.backward(input, grad_output)
+    PreparedPool::borrowing(plan, options)?.backward(input, grad_output)
 }
 
 /// [`pool_backward_into`] with explicit threads and instruction set.
@@ -73,7 +73,7 @@ pub fn pool_backward_into_with<T: Element>(
     grad_input: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    PreparedPool::new(plan, options)?.backward_into(input, grad_output, grad_input)
+    PreparedPool::borrowing(plan, options)?.backward_into(input, grad_output, grad_input)
 }
 
 /// The input gradient of max pooling from the forward pass's `indices` (no input needed).
@@ -83,7 +83,7 @@ pub fn max_pool_backward_from_indices<T: Element>(
     indices: &TensorView<i64>,
     convention: IndexConvention,
 ) -> Result<Tensor<T>> {
-    PreparedPool::new(plan, &ExecOptions::default())?.backward_from_indices(
+    PreparedPool::borrowing(plan, &ExecOptions::default())?.backward_from_indices(
         grad_output,
         indices,
         convention,
@@ -120,7 +120,7 @@ pub fn max_pool_backward_from_indices_into_with<T: Element>(
     grad_input: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    PreparedPool::new(plan, options)?.backward_from_indices_into(
+    PreparedPool::borrowing(plan, options)?.backward_from_indices_into(
         grad_output,
         indices,
         convention,

@@ -29,7 +29,7 @@ pub fn pool_with<T: Element>(
     input: &TensorView<T>,
     options: &ExecOptions,
 ) -> Result<Tensor<T>> {
-    PreparedPool::new(plan, options)?.forward(input)
+    PreparedPool::borrowing(plan, options)?.forward(input)
 }
 
 /// Pools `input` into `output`, a contiguous buffer of `plan.output_shape()`.
@@ -48,7 +48,7 @@ pub fn pool_into_with<T: Element>(
     output: &mut [T],
     options: &ExecOptions,
 ) -> Result<()> {
-    PreparedPool::new(plan, options)?.forward_into_slice(input, output)
+    PreparedPool::borrowing(plan, options)?.forward_into_slice(input, output)
 }
 
 /// Max pooling that also returns, for each output, the index of the input it took.
@@ -57,7 +57,7 @@ pub fn max_pool_with_indices<T: Element>(
     input: &TensorView<T>,
     convention: IndexConvention,
 ) -> Result<(Tensor<T>, Tensor<i64>)> {
-    PreparedPool::new(plan, &ExecOptions::default())?.forward_with_indices(input, convention)
+    PreparedPool::borrowing(plan, &ExecOptions::default())?.forward_with_indices(input, convention)
 }
 
 /// Max pooling with indices into caller buffers of `plan.output_shape()`.
@@ -81,7 +81,8 @@ pub fn max_pool_with_indices_into_with<T: Element>(
     indices: &mut [i64],
     options: &ExecOptions,
 ) -> Result<()> {
-    PreparedPool::new(plan, options)?.forward_with_indices_into(input, convention, output, indices)
+    PreparedPool::borrowing(plan, options)?
+        .forward_with_indices_into(input, convention, output, indices)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::indices::IndexConvention;
 use crate::kernels::{self, BackwardKernel, ExecOptions, ForwardKernel, Route};
 use crate::reference;
 use crate::tensor::{Tensor, TensorView};
+use std::borrow::Borrow;
 use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
@@ -29,24 +30,43 @@ use std::sync::OnceLock;
 /// assert_eq!(y.data(), &[9., 8., 7., 6., 7., 9., 8., 9., 6.]);
 /// # Ok::<(), poolkit::Error>(())
 /// ```
+///
+/// The operator owns a copy of its plan; [`PreparedPool::borrowing`] prepares one that
+/// borrows the caller's plan instead (`P = &PoolPlan`), as the one-call functions do, so
+/// that a call on a tiny tensor pays for no copy.
 #[derive(Debug)]
-pub struct PreparedPool<T: Element> {
-    plan: PoolPlan,
+pub struct PreparedPool<T: Element, P: Borrow<PoolPlan> = PoolPlan> {
+    plan: P,
     kernel: ForwardKernel<T>,
     exec: kernels::Exec,
     /// Built on the first backward call: forward-only users never pay for it.
-    backward: OnceLock<BackwardKernel>,
+    backward: OnceLock<Box<BackwardKernel>>,
 }
 
 impl<T: Element> PreparedPool<T> {
     /// Prepares `plan` for elements of type `T` under `options`. Refuses an instruction
     /// set the CPU lacks, a thread count of 0, and Lp pooling of an integer type.
     pub fn new(plan: &PoolPlan, options: &ExecOptions) -> Result<Self> {
-        reduction_supports::<T>(plan.reduction())?;
+        PreparedPool::with_plan(plan.clone(), options)
+    }
+}
+
+impl<'p, T: Element> PreparedPool<T, &'p PoolPlan> {
+    /// [`PreparedPool::new`] borrowing `plan` instead of copying it.
+    pub fn borrowing(plan: &'p PoolPlan, options: &ExecOptions) -> Result<Self> {
+        PreparedPool::with_plan(plan, options)
+    }
+}
+
+impl<T: Element, P: Borrow<PoolPlan>> PreparedPool<T, P> {
+    fn with_plan(plan: P, options: &ExecOptions) -> Result<Self> {
+        let p = plan.borrow();
+        reduction_supports::<T>(p.reduction())?;
         let exec = options.resolve()?;
+        let kernel = ForwardKernel::new(p, exec);
         Ok(PreparedPool {
-            plan: plan.clone(),
-            kernel: ForwardKernel::new(plan, exec),
+            plan,
+            kernel,
             exec,
             backward: OnceLock::new(),
         })
@@ -54,7 +74,7 @@ impl<T: Element> PreparedPool<T> {
 
     /// The plan.
     pub fn plan(&self) -> &PoolPlan {
-        &self.plan
+        self.plan.borrow()
     }
 
     /// The code a forward call on a view in standard layout runs. A view whose innermost
@@ -77,13 +97,13 @@ impl<T: Element> PreparedPool<T> {
 
     /// Pools `input` into a new tensor of the plan's output shape.
     pub fn forward(&self, input: &TensorView<T>) -> Result<Tensor<T>> {
-        result_fits::<T>("the output", self.plan.output_shape())?;
-        let mut out = kernels::output_buffer::<T>(self.plan.output_len());
+        result_fits::<T>("the output", self.plan().output_shape())?;
+        let mut out = kernels::output_buffer::<T>(self.plan().output_len());
         let written = self.forward_into(input, out.spare_capacity_mut())?.len();
         // SAFETY: `forward_into` initialised the first `written` elements of the spare
         // capacity, which is the whole output.
         unsafe { out.set_len(written) };
-        Tensor::from_vec(out, self.plan.output_shape())
+        Tensor::from_vec(out, self.plan().output_shape())
     }
 
     /// Pools `input` into `output`, a caller's buffer of the plan's output length that
@@ -93,8 +113,8 @@ impl<T: Element> PreparedPool<T> {
         input: &TensorView<T>,
         output: &'o mut [MaybeUninit<T>],
     ) -> Result<&'o mut [T]> {
-        same_shape("input", input.shape(), self.plan.input_shape())?;
-        buffer_len("output", output.len(), self.plan.output_shape())?;
+        same_shape("input", input.shape(), self.plan().input_shape())?;
+        buffer_len("output", output.len(), self.plan().output_shape())?;
         let route = self.kernel.route_for(input, false);
         if route.is_fast() {
             self.kernel.run(route, input, output, None);
@@ -102,7 +122,7 @@ impl<T: Element> PreparedPool<T> {
             Ok(unsafe { assume_init(output) })
         } else {
             let output = zeroed(output);
-            reference::pool_forward(&self.plan, input, output, None);
+            reference::pool_forward(self.plan(), input, output, None);
             Ok(output)
         }
     }
@@ -118,11 +138,11 @@ impl<T: Element> PreparedPool<T> {
         input: &TensorView<T>,
         convention: IndexConvention,
     ) -> Result<(Tensor<T>, Tensor<i64>)> {
-        let shape = self.plan.output_shape();
+        let shape = self.plan().output_shape();
         result_fits::<T>("the output", shape)?;
         result_fits::<i64>("the indices", shape)?;
-        let mut out = vec![T::ZERO; self.plan.output_len()];
-        let mut idx = vec![0i64; self.plan.output_len()];
+        let mut out = vec![T::ZERO; self.plan().output_len()];
+        let mut idx = vec![0i64; self.plan().output_len()];
         self.forward_with_indices_into(input, convention, &mut out, &mut idx)?;
         Ok((Tensor::from_vec(out, shape)?, Tensor::from_vec(idx, shape)?))
     }
@@ -136,23 +156,23 @@ impl<T: Element> PreparedPool<T> {
         output: &mut [T],
         indices: &mut [i64],
     ) -> Result<()> {
-        if self.plan.reduction() != Reduction::Max {
+        if self.plan().reduction() != Reduction::Max {
             bail!(
                 InvalidParameter,
                 "indices requested from {:?} pooling: only max pooling has argmax indices",
-                self.plan.reduction()
+                self.plan().reduction()
             );
         }
-        same_shape("input", input.shape(), self.plan.input_shape())?;
-        buffer_len("output", output.len(), self.plan.output_shape())?;
-        buffer_len("indices", indices.len(), self.plan.output_shape())?;
+        same_shape("input", input.shape(), self.plan().input_shape())?;
+        buffer_len("output", output.len(), self.plan().output_shape())?;
+        buffer_len("indices", indices.len(), self.plan().output_shape())?;
         let route = self.kernel.route_for(input, true);
         if route.is_fast() {
             let indices = (as_uninit(indices), convention);
             self.kernel
                 .run(route, input, as_uninit(output), Some(indices));
         } else {
-            reference::pool_forward(&self.plan, input, output, Some((indices, convention)));
+            reference::pool_forward(self.plan(), input, output, Some((indices, convention)));
         }
         Ok(())
     }
@@ -165,11 +185,11 @@ impl<T: Element> PreparedPool<T> {
         input: &TensorView<T>,
         grad_output: &TensorView<T>,
     ) -> Result<Tensor<T>> {
-        same_shape("input", input.shape(), self.plan.input_shape())?;
-        result_fits::<T>("grad_input", self.plan.input_shape())?;
-        let mut dx = vec![T::ZERO; self.plan.input_len()];
+        same_shape("input", input.shape(), self.plan().input_shape())?;
+        result_fits::<T>("grad_input", self.plan().input_shape())?;
+        let mut dx = vec![T::ZERO; self.plan().input_len()];
         self.backward_into(input, grad_output, &mut dx)?;
-        Tensor::from_vec(dx, self.plan.input_shape())
+        Tensor::from_vec(dx, self.plan().input_shape())
     }
 
     /// [`backward`](Self::backward) into a caller's buffer of the plan's input length.
@@ -179,10 +199,10 @@ impl<T: Element> PreparedPool<T> {
         grad_output: &TensorView<T>,
         grad_input: &mut [T],
     ) -> Result<()> {
-        same_shape("input", input.shape(), self.plan.input_shape())?;
-        grad_output_shape(grad_output.shape(), self.plan.output_shape())?;
-        buffer_len("grad_input", grad_input.len(), self.plan.input_shape())?;
-        let (plan, kernel) = (&self.plan, self.backward_kernel());
+        same_shape("input", input.shape(), self.plan().input_shape())?;
+        grad_output_shape(grad_output.shape(), self.plan().output_shape())?;
+        buffer_len("grad_input", grad_input.len(), self.plan().input_shape())?;
+        let (plan, kernel) = (self.plan(), self.backward_kernel());
         if !kernels::backward::pool_backward(plan, input, grad_output, grad_input, kernel) {
             reference::pool_backward(plan, input, grad_output, grad_input);
         }
@@ -198,10 +218,10 @@ impl<T: Element> PreparedPool<T> {
         convention: IndexConvention,
     ) -> Result<Tensor<T>> {
         self.check_from_indices(grad_output, indices)?;
-        result_fits::<T>("grad_input", self.plan.input_shape())?;
-        let mut dx = kernels::zeroed_output_buffer(self.plan.input_len());
+        result_fits::<T>("grad_input", self.plan().input_shape())?;
+        let mut dx = kernels::zeroed_output_buffer(self.plan().input_len());
         self.run_from_indices(grad_output, indices, convention, &mut dx, true)?;
-        Tensor::from_vec(dx, self.plan.input_shape())
+        Tensor::from_vec(dx, self.plan().input_shape())
     }
 
     /// [`backward_from_indices`](Self::backward_from_indices) into a caller's buffer of
@@ -215,13 +235,13 @@ impl<T: Element> PreparedPool<T> {
         grad_input: &mut [T],
     ) -> Result<()> {
         self.check_from_indices(grad_output, indices)?;
-        buffer_len("grad_input", grad_input.len(), self.plan.input_shape())?;
+        buffer_len("grad_input", grad_input.len(), self.plan().input_shape())?;
         self.run_from_indices(grad_output, indices, convention, grad_input, false)
     }
 
     fn backward_kernel(&self) -> &BackwardKernel {
         self.backward
-            .get_or_init(|| BackwardKernel::new(&self.plan, self.exec))
+            .get_or_init(|| Box::new(BackwardKernel::new(self.plan(), self.exec)))
     }
 
     /// The fast path, else the reference; `fresh` as in `kernels::backward`.
@@ -233,7 +253,7 @@ impl<T: Element> PreparedPool<T> {
         grad_input: &mut [T],
         fresh: bool,
     ) -> Result<()> {
-        let plan = &self.plan;
+        let plan = self.plan();
         if !kernels::backward::max_backward_from_indices(
             plan,
             grad_output,
@@ -259,15 +279,15 @@ impl<T: Element> PreparedPool<T> {
         grad_output: &TensorView<T>,
         indices: &TensorView<i64>,
     ) -> Result<()> {
-        if self.plan.reduction() != Reduction::Max {
+        if self.plan().reduction() != Reduction::Max {
             bail!(
                 InvalidParameter,
                 "backward from indices for {:?} pooling: only max pooling has argmax indices",
-                self.plan.reduction()
+                self.plan().reduction()
             );
         }
-        grad_output_shape(grad_output.shape(), self.plan.output_shape())?;
-        same_shape("indices", indices.shape(), self.plan.output_shape())
+        grad_output_shape(grad_output.shape(), self.plan().output_shape())?;
+        same_shape("indices", indices.shape(), self.plan().output_shape())
     }
 }
 
