@@ -3,11 +3,12 @@
 
 mod common;
 
-use common::{poolkit, read_npy, stderr_of, write_npy};
+use common::{apply_backward, apply_ok, read_npy, stderr_of, write_npy, NpyValue};
 use poolkit::{
     IndexConvention, Layout, Padding, PoolPlan, PoolSpec, RoiPlan, RoiPoolSpec, StorageOrder,
-    TensorView, UnpoolPlan, UnpoolSpec, WindowSpec,
+    Tensor, TensorView, UnpoolPlan, UnpoolSpec, WindowSpec,
 };
+use std::fmt::Debug;
 use std::path::Path;
 
 const SHAPE: [usize; 4] = [2, 3, 7, 6];
@@ -26,6 +27,16 @@ fn write_input(dir: &Path) -> (std::path::PathBuf, Vec<f32>) {
     (path, x)
 }
 
+/// Asserts that the `.npy` file at `path` holds exactly `want`: its shape and its values.
+fn assert_npy_holds<T: NpyValue + PartialEq + Debug>(path: &Path, want: &Tensor<T>, what: &str) {
+    let (shape, values) = read_npy::<T>(path);
+    assert_eq!(
+        (shape.as_slice(), values.as_slice()),
+        (want.shape(), want.data()),
+        "{what}"
+    );
+}
+
 fn library_pool(
     spec: &PoolSpec,
     x: &[f32],
@@ -35,17 +46,6 @@ fn library_pool(
     let plan = PoolPlan::new(spec, shape, layout).unwrap();
     let y = poolkit::pool(&plan, &TensorView::new(x, shape).unwrap()).unwrap();
     (y.shape().to_vec(), y.into_vec())
-}
-
-fn run_apply(input: &Path, output: &Path, flags: &[&str]) {
-    poolkit()
-        .arg("apply")
-        .arg(input)
-        .arg("-o")
-        .arg(output)
-        .args(flags)
-        .assert()
-        .success();
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn every_pooling_reduction_matches_the_library() {
     ];
     for (i, (flags, spec)) in cases.iter().enumerate() {
         let output = dir.path().join(format!("y{i}.npy"));
-        run_apply(&input, &output, flags);
+        apply_ok(&input, &output, flags);
         let (shape, values) = read_npy::<f32>(&output);
         let (want_shape, want) = library_pool(spec, &x, &SHAPE, Layout::ChannelsFirst);
         assert_eq!(shape, want_shape, "{flags:?}");
@@ -157,7 +157,7 @@ fn channels_last_layout_is_honoured() {
     let input = dir.path().join("nhwc.npy");
     write_npy(&input, &shape, &x);
     let output = dir.path().join("y.npy");
-    run_apply(
+    apply_ok(
         &input,
         &output,
         &["--op", "avg", "--kernel", "2", "--layout", "nhwc"],
@@ -180,7 +180,7 @@ fn integer_averages_round_half_to_even_like_the_library() {
     let input = dir.path().join("u8.npy");
     write_npy(&input, &[1, 1, 4], &x);
     let output = dir.path().join("y.npy");
-    run_apply(&input, &output, &["--op", "avg", "--kernel", "2"]);
+    apply_ok(&input, &output, &["--op", "avg", "--kernel", "2"]);
     let (shape, values) = read_npy::<u8>(&output);
     assert_eq!((shape, values), (vec![1, 1, 2], vec![2, 4]));
 }
@@ -223,14 +223,10 @@ fn indices_unpool_and_their_conventions_match_the_library() {
             idx_path.to_str().unwrap(),
         ];
         flags.extend(conv.iter().copied());
-        run_apply(&input, &y_path, &flags);
+        apply_ok(&input, &y_path, &flags);
         let (y, idx) = poolkit::max_pool_with_indices(&plan, &view, convention).unwrap();
         assert_eq!(read_npy::<f32>(&y_path).1, y.data());
-        let (idx_shape, idx_values) = read_npy::<i64>(&idx_path);
-        assert_eq!(
-            (idx_shape.as_slice(), idx_values.as_slice()),
-            (idx.shape(), idx.data())
-        );
+        assert_npy_holds(&idx_path, &idx, "");
 
         let mut flags = vec![
             "--op",
@@ -243,7 +239,7 @@ fn indices_unpool_and_their_conventions_match_the_library() {
             idx_path.to_str().unwrap(),
         ];
         flags.extend(conv.iter().copied());
-        run_apply(&y_path, &up_path, &flags);
+        apply_ok(&y_path, &up_path, &flags);
         let unplan = UnpoolPlan::new(
             &UnpoolSpec::new(&[2, 2]).output_size(&[7, 6]),
             y.shape(),
@@ -251,12 +247,7 @@ fn indices_unpool_and_their_conventions_match_the_library() {
         )
         .unwrap();
         let want = poolkit::max_unpool(&unplan, &y.view(), &idx.view(), convention).unwrap();
-        let (up_shape, up) = read_npy::<f32>(&up_path);
-        assert_eq!(
-            (up_shape.as_slice(), up.as_slice()),
-            (want.shape(), want.data()),
-            "{format} {order}"
-        );
+        assert_npy_holds(&up_path, &want, &format!("{format} {order}"));
     }
 }
 
@@ -268,7 +259,7 @@ fn roi_max_matches_the_library() {
     let rois_path = dir.path().join("rois.npy");
     write_npy(&rois_path, &[3, 5], &rois);
     let output = dir.path().join("r.npy");
-    run_apply(
+    apply_ok(
         &input,
         &output,
         &[
@@ -293,11 +284,7 @@ fn roi_max_matches_the_library() {
         &TensorView::new(&rois, &[3, 5]).unwrap(),
     )
     .unwrap();
-    let (shape, got) = read_npy::<f32>(&output);
-    assert_eq!(
-        (shape.as_slice(), got.as_slice()),
-        (want.shape(), want.data())
-    );
+    assert_npy_holds(&output, &want, "");
 }
 
 #[test]
@@ -352,14 +339,7 @@ fn backward_of_every_reduction_matches_the_library() {
         let dy_path = dir.path().join(format!("dy{i}.npy"));
         write_npy(&dy_path, plan.output_shape(), &dy);
         let dx_path = dir.path().join(format!("dx{i}.npy"));
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .args(*flags)
-            .arg("--grad-output")
-            .arg(&dy_path)
-            .arg("--grad-input")
-            .arg(&dx_path)
+        apply_backward(&input, flags, &dy_path, &dx_path)
             .assert()
             .success();
         let want = poolkit::pool_backward(
@@ -368,12 +348,7 @@ fn backward_of_every_reduction_matches_the_library() {
             &TensorView::new(&dy, plan.output_shape()).unwrap(),
         )
         .unwrap();
-        let (shape, got) = read_npy::<f32>(&dx_path);
-        assert_eq!(
-            (shape.as_slice(), got.as_slice()),
-            (want.shape(), want.data()),
-            "{flags:?}"
-        );
+        assert_npy_holds(&dx_path, &want, &format!("{flags:?}"));
     }
 }
 
@@ -383,6 +358,12 @@ fn backward_from_indices_unpool_and_roi_match_the_library() {
     let (input, x) = write_input(dir.path());
     let view = TensorView::new(&x, &SHAPE).unwrap();
     let p = |name: &str| dir.path().join(name);
+    // The backward pass of `flags` on `input`, gradients read from and written to `dir`.
+    let backward = |input: &Path, flags: &[&str], dy: &str, dx: &str| {
+        apply_backward(input, flags, p(dy), p(dx))
+            .assert()
+            .success();
+    };
     let plan = PoolPlan::new(
         &PoolSpec::max(WindowSpec::new(&[2, 2])),
         &SHAPE,
@@ -391,23 +372,19 @@ fn backward_from_indices_unpool_and_roi_match_the_library() {
     .unwrap();
     let (y, idx) = poolkit::max_pool_with_indices(&plan, &view, IndexConvention::Torch).unwrap();
     write_npy(&p("idx.npy"), idx.shape(), idx.data());
+    let idx_arg = p("idx.npy").display().to_string();
     write_npy(&p("y.npy"), y.shape(), y.data());
     let dy: Vec<f32> = (0..plan.output_len()).map(|k| k as f32).collect();
     write_npy(&p("dy.npy"), plan.output_shape(), &dy);
     let dy_view = TensorView::new(&dy, plan.output_shape()).unwrap();
 
     // Max pooling from saved indices.
-    poolkit()
-        .args(["apply", "--op", "max", "--kernel", "2"])
-        .arg(&input)
-        .arg("--indices")
-        .arg(p("idx.npy"))
-        .arg("--grad-output")
-        .arg(p("dy.npy"))
-        .arg("--grad-input")
-        .arg(p("dx.npy"))
-        .assert()
-        .success();
+    backward(
+        &input,
+        &["--op", "max", "--kernel", "2", "--indices", &idx_arg],
+        "dy.npy",
+        "dx.npy",
+    );
     let want = poolkit::max_pool_backward_from_indices(
         &plan,
         &dy_view,
@@ -424,17 +401,12 @@ fn backward_from_indices_unpool_and_roi_match_the_library() {
         .map(|k| (k % 5) as f32)
         .collect();
     write_npy(&p("up_dy.npy"), unplan.output_shape(), &up_dy);
-    poolkit()
-        .args(["apply", "--op", "unpool", "--kernel", "2"])
-        .arg(p("y.npy"))
-        .arg("--indices")
-        .arg(p("idx.npy"))
-        .arg("--grad-output")
-        .arg(p("up_dy.npy"))
-        .arg("--grad-input")
-        .arg(p("up_dx.npy"))
-        .assert()
-        .success();
+    backward(
+        &p("y.npy"),
+        &["--op", "unpool", "--kernel", "2", "--indices", &idx_arg],
+        "up_dy.npy",
+        "up_dx.npy",
+    );
     let want = poolkit::max_unpool_backward(
         &unplan,
         &TensorView::new(&up_dy, unplan.output_shape()).unwrap(),
@@ -447,6 +419,7 @@ fn backward_from_indices_unpool_and_roi_match_the_library() {
     // RoI pooling, with RoIs given as int64: whole coordinates convert exactly.
     let rois: Vec<i64> = vec![1, 0, 0, 3, 4, 0, 2, 2, 5, 6];
     write_npy(&p("rois.npy"), &[2, 5], &rois);
+    let rois_arg = p("rois.npy").display().to_string();
     let spec = RoiPoolSpec {
         pooled_shape: [2, 2],
         spatial_scale: 1.0,
@@ -456,17 +429,19 @@ fn backward_from_indices_unpool_and_roi_match_the_library() {
         .map(|k| k as f32 + 1.0)
         .collect();
     write_npy(&p("roi_dy.npy"), roi_plan.output_shape(), &roi_dy);
-    poolkit()
-        .args(["apply", "--op", "roi-max", "--pooled-shape", "2,2"])
-        .arg(&input)
-        .arg("--rois")
-        .arg(p("rois.npy"))
-        .arg("--grad-output")
-        .arg(p("roi_dy.npy"))
-        .arg("--grad-input")
-        .arg(p("roi_dx.npy"))
-        .assert()
-        .success();
+    backward(
+        &input,
+        &[
+            "--op",
+            "roi-max",
+            "--pooled-shape",
+            "2,2",
+            "--rois",
+            &rois_arg,
+        ],
+        "roi_dy.npy",
+        "roi_dx.npy",
+    );
     let rois_f: Vec<f32> = rois.iter().map(|&v| v as f32).collect();
     let want = poolkit::max_roi_pool_backward(
         &roi_plan,
@@ -486,13 +461,7 @@ fn gradient_of_another_dtype_or_shape_is_refused() {
     write_npy(&dy, &[2, 3, 3, 3], &[0f64; 54]);
     let dx = dir.path().join("dx.npy");
     let err = stderr_of(
-        poolkit()
-            .args(["apply", "--op", "max", "--kernel", "2"])
-            .arg(&input)
-            .arg("--grad-output")
-            .arg(&dy)
-            .arg("--grad-input")
-            .arg(&dx),
+        &mut apply_backward(&input, &["--op", "max", "--kernel", "2"], &dy, &dx),
         2,
     );
     assert!(
@@ -502,13 +471,7 @@ fn gradient_of_another_dtype_or_shape_is_refused() {
     assert!(!dx.exists());
     write_npy(&dy, &[2, 3, 3, 2], &[0f32; 36]);
     let err = stderr_of(
-        poolkit()
-            .args(["apply", "--op", "max", "--kernel", "2"])
-            .arg(&input)
-            .arg("--grad-output")
-            .arg(&dy)
-            .arg("--grad-input")
-            .arg(&dx),
+        &mut apply_backward(&input, &["--op", "max", "--kernel", "2"], &dy, &dx),
         2,
     );
     assert!(
@@ -533,7 +496,7 @@ fn float16_tensors_keep_their_dtype() {
     bytes[at + 2] = b'f';
     std::fs::write(&input, bytes).unwrap();
     let output = dir.path().join("y.npy");
-    run_apply(&input, &output, &["--op", "avg", "--kernel", "2"]);
+    apply_ok(&input, &output, &["--op", "avg", "--kernel", "2"]);
     let raw = std::fs::read(&output).unwrap();
     assert!(String::from_utf8_lossy(&raw[..64]).contains("'descr': '<f2'"));
     let plan = PoolPlan::new(

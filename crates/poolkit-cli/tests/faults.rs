@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{poolkit, read_npy, write_npy};
+use common::{apply, apply_ok, read_npy, stderr_of, write_npy};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -127,30 +127,16 @@ fn sigkill_in_the_middle_of_a_large_write_leaves_no_partial_output() {
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].starts_with(".pooled.npy.poolkit-tmp-"), "{left:?}");
     // The next run is not disturbed by the leftover, and produces the complete output.
-    poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&target)
-        .args(["--op", "max", "--kernel", "2"])
-        .assert()
-        .success();
+    apply_ok(&input, &target, &["--op", "max", "--kernel", "2"]);
     let (shape, values) = read_npy::<f32>(&target);
     assert_eq!(shape, [1, 1, 2048, 2048]);
     assert_eq!(values.len(), 2048 * 2048);
     // A folder run over the output folder does not take the leftover for an input.
     let again = dir.path().join("again");
-    let out = poolkit()
-        .arg("apply")
-        .arg(&out_dir)
-        .arg("-o")
-        .arg(&again)
-        .args(["--op", "max", "--kernel", "2"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = stderr_of(
+        &mut apply(&out_dir, &again, &["--op", "max", "--kernel", "2"]),
+        0,
+    );
     assert!(stderr.contains("1 files: 1 written"), "{stderr}");
 }
 
@@ -171,17 +157,10 @@ fn a_read_only_output_folder_is_a_clear_error_and_leaves_nothing() {
         Some(mount)
     };
     let target = read_only.join("y.npy");
-    let out = poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&target)
-        .args(["--op", "avg", "--kernel", "2"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = stderr_of(
+        &mut apply(&input, &target, &["--op", "avg", "--kernel", "2"]),
+        2,
+    );
     print!("{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
@@ -207,17 +186,10 @@ fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
     std::fs::write(small.join("keep.txt"), b"kept").unwrap();
     for target in ["y.npy", "z.npy"] {
         let target = small.join(target);
-        let out = poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(&target)
-            .args(["--op", "max", "--kernel", "1"])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
-        let stderr = String::from_utf8(out.stderr).unwrap();
+        let stderr = stderr_of(
+            &mut apply(&input, &target, &["--op", "max", "--kernel", "1"]),
+            2,
+        );
         print!("{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(
@@ -260,17 +232,16 @@ fn a_folder_run_with_unreadable_entries_completes_the_rest() {
         println!("note: running as root, so chmod 000 does not stop reads: no locked file");
     }
     let started = Instant::now();
-    let out = poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args(["--op", "max", "--kernel", "2", "--jobs", "2"])
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let out = apply(
+        &input,
+        &output,
+        &["--op", "max", "--kernel", "2", "--jobs", "2"],
+    )
+    .timeout(Duration::from_secs(60))
+    .assert()
+    .code(1)
+    .get_output()
+    .clone();
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "the FIFO was not waited on"

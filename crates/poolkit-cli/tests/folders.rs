@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{poolkit, read_npy, write_npy};
+use common::{apply, read_npy, stderr_of, write_npy};
 use image::GrayImage;
 use std::path::{Path, PathBuf};
 
@@ -56,17 +56,14 @@ fn one_corrupt_file_fails_alone_and_the_tree_is_mirrored() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in"), dir.path().join("out"));
     make_tree(&input);
-    let out = poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args(["--recursive", "--jobs", "2", "--op", "max", "--kernel", "2"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = stderr_of(
+        &mut apply(
+            &input,
+            &output,
+            &["--recursive", "--jobs", "2", "--op", "max", "--kernel", "2"],
+        ),
+        1,
+    );
     let failures: Vec<&str> = stderr.lines().filter(|l| l.contains("bad.png")).collect();
     assert_eq!(failures.len(), 1, "{stderr}");
     assert!(failures[0].contains("decoding"), "{stderr}");
@@ -87,15 +84,14 @@ fn without_recursive_only_the_top_level_is_read() {
     let (input, output) = (dir.path().join("in"), dir.path().join("out"));
     make_tree(&input);
     std::fs::remove_file(input.join("bad.png")).unwrap();
-    poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args(["--op", "avg", "--kernel", "2", "--format", "npy", "--quiet"])
-        .assert()
-        .success()
-        .stderr("");
+    apply(
+        &input,
+        &output,
+        &["--op", "avg", "--kernel", "2", "--format", "npy", "--quiet"],
+    )
+    .assert()
+    .success()
+    .stderr("");
     assert_eq!(tree(&output), vec!["a.npy"]);
 }
 
@@ -114,12 +110,7 @@ fn skip_existing_resumes_and_keeps_what_was_done() {
     std::fs::write(output.join("img1.png"), b"marker").unwrap();
     std::fs::write(output.join(".img2.png.poolkit-tmp-999-0"), b"half").unwrap();
     let run = |extra: &[&str]| {
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2"])
+        apply(&input, &output, &["--op", "max", "--kernel", "2"])
             .args(extra)
             .assert()
     };
@@ -201,17 +192,14 @@ fn an_interrupted_run_leaves_no_partial_file_and_resumes() {
         assert!(!name.starts_with('.'), "temporary file {name} left behind");
         assert_eq!(image::open(path).unwrap().width(), 85, "{name} is complete");
     }
-    let out = poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args(["--op", "avg", "--kernel", "3", "--skip-existing"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = stderr_of(
+        &mut apply(
+            &input,
+            &output,
+            &["--op", "avg", "--kernel", "3", "--skip-existing"],
+        ),
+        0,
+    );
     let want = format!(
         "{count} files: {} written, {} skipped, 0 failed",
         count - done.len(),

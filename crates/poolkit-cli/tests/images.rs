@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{poolkit, read_npy, stderr_of};
+use common::{apply, apply_ok, read_npy, stderr_of};
 use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, Rgba, RgbaImage};
-use std::path::Path;
 
 /// A 4×4 grey image whose 2×2 windows average to x.5 values: 10.5, 11.5, 20.25, 100.75.
 fn grey_4x4() -> GrayImage {
@@ -19,29 +18,18 @@ fn grey_4x4() -> GrayImage {
     GrayImage::from_raw(4, 4, pixels).unwrap()
 }
 
-fn apply(input: &Path, output: &Path, flags: &[&str]) {
-    poolkit()
-        .arg("apply")
-        .arg(input)
-        .arg("-o")
-        .arg(output)
-        .args(flags)
-        .assert()
-        .success();
-}
-
 #[test]
 fn eight_bit_grey_max_and_average() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("grey.png");
     grey_4x4().save(&input).unwrap();
     let max = dir.path().join("max.png");
-    apply(&input, &max, &["--op", "max", "--kernel", "2"]);
+    apply_ok(&input, &max, &["--op", "max", "--kernel", "2"]);
     let got = image::open(&max).unwrap();
     assert!(matches!(got, DynamicImage::ImageLuma8(_)));
     assert_eq!(got.into_luma8().into_raw(), vec![11, 12, 21, 101]);
     let avg = dir.path().join("avg.png");
-    apply(&input, &avg, &["--op", "avg", "--kernel", "2"]);
+    apply_ok(&input, &avg, &["--op", "avg", "--kernel", "2"]);
     // 10.5 -> 10 and 11.5 -> 12 (half to even), 20.25 -> 20, 100.75 -> 101.
     assert_eq!(
         image::open(&avg).unwrap().into_luma8().into_raw(),
@@ -60,7 +48,7 @@ fn sixteen_bit_rgb_max_and_average() {
         .save(&input)
         .unwrap();
     let max = dir.path().join("max.png");
-    apply(&input, &max, &["--op", "max", "--kernel", "2"]);
+    apply_ok(&input, &max, &["--op", "max", "--kernel", "2"]);
     let got = image::open(&max).unwrap();
     assert!(
         matches!(got, DynamicImage::ImageRgb16(_)),
@@ -68,7 +56,7 @@ fn sixteen_bit_rgb_max_and_average() {
     );
     assert_eq!(got.into_rgb16().into_raw(), vec![7001, 65535, 4]);
     let avg = dir.path().join("avg.tiff");
-    apply(&input, &avg, &["--op", "avg", "--kernel", "2"]);
+    apply_ok(&input, &avg, &["--op", "avg", "--kernel", "2"]);
     // R 16001/4 = 4000.25 -> 4000; G 65535/4 = 16383.75 -> 16384; B 10/4 = 2.5 -> 2.
     assert_eq!(
         image::open(&avg).unwrap().into_rgb16().into_raw(),
@@ -84,7 +72,7 @@ fn every_format_reads_and_writes() {
         let input = dir.path().join(format!("in.{ext}"));
         rgb.save(&input).unwrap();
         let output = dir.path().join(format!("out.{ext}"));
-        apply(&input, &output, &["--op", "max", "--kernel", "2"]);
+        apply_ok(&input, &output, &["--op", "max", "--kernel", "2"]);
         let got = image::open(&output).unwrap().into_rgb8();
         let want: Vec<u8> = [11, 12, 21, 101].iter().flat_map(|&v| [v, v, v]).collect();
         assert_eq!(got.into_raw(), want, "{ext}");
@@ -93,12 +81,12 @@ fn every_format_reads_and_writes() {
     let input = dir.path().join("in.jpg");
     DynamicImage::ImageLuma8(grey_4x4()).save(&input).unwrap();
     let output = dir.path().join("out.jpeg");
-    apply(&input, &output, &["--op", "avg", "--kernel", "2"]);
+    apply_ok(&input, &output, &["--op", "avg", "--kernel", "2"]);
     let got = image::open(&output).unwrap();
     assert_eq!((got.width(), got.height()), (2, 2));
     // An image may also be written as its pixel tensor [1, H, W, C].
     let tensor = dir.path().join("pixels.npy");
-    apply(&input, &tensor, &["--op", "max", "--kernel", "2"]);
+    apply_ok(&input, &tensor, &["--op", "max", "--kernel", "2"]);
     let (shape, _) = read_npy::<u8>(&tensor);
     assert_eq!(shape, vec![1, 2, 2, 1]);
 }
@@ -115,7 +103,7 @@ fn alpha_is_pooled_like_colour_unless_told_otherwise() {
         .unwrap();
     let run = |name: &str, flags: &[&str]| {
         let output = dir.path().join(name);
-        apply(&input, &output, flags);
+        apply_ok(&input, &output, flags);
         image::open(&output).unwrap().into_rgba8().into_raw()
     };
     // avg: colour 80/4 = 20 ... ; alpha 255/4 = 63.75 -> 64.
@@ -150,14 +138,11 @@ fn repeat_into_a_folder_writes_every_level() {
         .unwrap();
     let out = dir.path().join("pyramid");
     let out_arg = format!("{}/", out.display());
-    poolkit()
-        .arg("apply")
-        .arg(&input)
-        .args([
-            "-o", &out_arg, "--op", "max", "--kernel", "2", "--repeat", "3",
-        ])
-        .assert()
-        .success();
+    apply_ok(
+        &input,
+        &out_arg,
+        &["--op", "max", "--kernel", "2", "--repeat", "3"],
+    );
     let sizes: Vec<(u32, u32, u8)> = (1..=3)
         .map(|k| {
             let img = image::open(out.join(format!("photo-{k}.png")))
@@ -173,7 +158,7 @@ fn repeat_into_a_folder_writes_every_level() {
     assert_eq!(sizes, vec![(4, 4, 189), (2, 2, 189), (1, 1, 189)]);
     // The single-file form writes the last level only.
     let last = dir.path().join("last.png");
-    apply(
+    apply_ok(
         &input,
         &last,
         &["--op", "avg", "--kernel", "2", "--repeat", "3"],
@@ -191,12 +176,7 @@ fn lossy_conversions_are_refused() {
         .unwrap();
     let output = dir.path().join("out.jpg");
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2"]),
+        &mut apply(&input, &output, &["--op", "max", "--kernel", "2"]),
         2,
     );
     assert!(err.contains("write .png or .tiff to keep 16 bits"), "{err}");
@@ -208,12 +188,7 @@ fn lossy_conversions_are_refused() {
         .save(&rgba)
         .unwrap();
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&rgba)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2"]),
+        &mut apply(&rgba, &output, &["--op", "max", "--kernel", "2"]),
         2,
     );
     assert!(err.contains("keep the alpha channel"), "{err}");
@@ -262,12 +237,7 @@ fn huge_images_are_refused_from_their_header() {
     std::fs::write(&input, png).unwrap();
     let output = dir.path().join("out.png");
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2"]),
+        &mut apply(&input, &output, &["--op", "max", "--kernel", "2"]),
         2,
     );
     assert!(err.contains("100000×100000 = 10000000000 pixels"), "{err}");
@@ -277,12 +247,11 @@ fn huge_images_are_refused_from_their_header() {
     let small = dir.path().join("small.png");
     grey_4x4().save(&small).unwrap();
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&small)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2", "--max-pixels", "15"]),
+        &mut apply(
+            &small,
+            &output,
+            &["--op", "max", "--kernel", "2", "--max-pixels", "15"],
+        ),
         2,
     );
     assert!(err.contains("4×4 = 16 pixels"), "{err}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{poolkit, read_npy, seed_grid, stderr_of, write_npy};
+use common::{apply, apply_ok, read_npy, seed_grid, stderr_of, write_npy};
 use std::io::Read;
 use std::path::Path;
 
@@ -20,12 +20,7 @@ fn existing_output_needs_force() {
     let output = dir.path().join("y.npy");
     std::fs::write(&output, b"precious").unwrap();
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .args(["--op", "max", "--kernel", "2"]),
+        &mut apply(&input, &output, &["--op", "max", "--kernel", "2"]),
         2,
     );
     assert_eq!(
@@ -36,14 +31,11 @@ fn existing_output_needs_force() {
         )
     );
     assert_eq!(std::fs::read(&output).unwrap(), b"precious");
-    poolkit()
-        .arg("apply")
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .args(["--op", "max", "--kernel", "2", "--force"])
-        .assert()
-        .success();
+    apply_ok(
+        &input,
+        &output,
+        &["--op", "max", "--kernel", "2", "--force"],
+    );
     assert_eq!(
         read_npy::<f32>(&output).1,
         vec![9., 8., 7., 6., 7., 9., 8., 9., 6.]
@@ -59,26 +51,24 @@ fn output_may_never_be_the_input() {
     let roundabout = dir.path().join("sub/../x.npy");
     for output in [input.clone(), roundabout] {
         let err = stderr_of(
-            poolkit()
-                .arg("apply")
-                .arg(&input)
-                .arg("-o")
-                .arg(&output)
-                .args(["--op", "avg", "--kernel", "2", "--force"]),
+            &mut apply(
+                &input,
+                &output,
+                &["--op", "avg", "--kernel", "2", "--force"],
+            ),
             2,
         );
         assert!(err.contains("is the input"), "{err}");
     }
     // The same holds for side outputs: indices may not overwrite the input either.
     let err = stderr_of(
-        poolkit()
-            .arg("apply")
-            .arg(&input)
-            .arg("-o")
-            .arg(dir.path().join("y.npy"))
-            .arg("--indices")
-            .arg(&input)
-            .args(["--op", "max", "--kernel", "2", "--force"]),
+        apply(
+            &input,
+            dir.path().join("y.npy"),
+            &["--op", "max", "--kernel", "2", "--force"],
+        )
+        .arg("--indices")
+        .arg(&input),
         2,
     );
     assert!(err.contains("is the input"), "{err}");
@@ -164,15 +154,7 @@ fn bad_requests_exit_2_with_one_line_and_no_file() {
         ),
     ];
     for (flags, source, expected) in cases {
-        let err = stderr_of(
-            poolkit()
-                .arg("apply")
-                .arg(source)
-                .arg("-o")
-                .arg(&output)
-                .args(&flags),
-            2,
-        );
+        let err = stderr_of(&mut apply(source, &output, &flags), 2);
         assert_eq!(err.lines().count(), 1, "{flags:?}: {err}");
         assert!(err.starts_with("poolkit: "), "{flags:?}: {err}");
         assert!(err.contains(expected), "{flags:?}: {err}");

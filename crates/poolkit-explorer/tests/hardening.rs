@@ -5,6 +5,9 @@
 //! client times out without holding up others; a panicking handler is a 500 and the server
 //! keeps serving. Every socket here is on 127.0.0.1 and every wait is bounded.
 
+mod common;
+
+use common::{seed_grid, Reply};
 use poolkit_explorer::http::{Request, Response};
 use poolkit_explorer::{exposure_warning, ServeOptions, Server, ServerConfig};
 use serde_json::{json, Value};
@@ -39,24 +42,6 @@ fn loopback(max_connections: usize, deadline: Duration) -> SocketAddr {
     start(config)
 }
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().skip(1).find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-}
-
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
     stream
@@ -69,16 +54,7 @@ fn read_reply(mut stream: TcpStream) -> Reply {
     let mut bytes = Vec::new();
     // A reset after the whole response arrived is not a failure of the server.
     let _ = stream.read_to_end(&mut bytes);
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&bytes)));
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    Reply {
-        status: head[9..12].parse().unwrap(),
-        head,
-        body: bytes[split + 4..].to_vec(),
-    }
+    Reply::parse(&bytes)
 }
 
 fn send(addr: SocketAddr, raw: &[u8]) -> Reply {
@@ -106,14 +82,6 @@ fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Reply {
         "Content-Type: application/json\r\n",
         body.to_string().as_bytes(),
     )
-}
-
-fn seed_grid() -> Value {
-    // The library's seed grid, row by row.
-    let rows: Vec<&[f64]> = poolkit::teach::SEED_GRID
-        .chunks(poolkit::teach::SEED_SIDE)
-        .collect();
-    json!(rows)
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! The server over a real loopback socket: pages and API answers, and every refusal the
 //! hardening promises (400, 403, 404, 405, 413, 415, 431) with a JSON reason.
 
+mod common;
+
+use common::{seed_grid, Reply};
 use poolkit_explorer::{Server, ServerConfig};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -18,24 +21,6 @@ fn server() -> SocketAddr {
     })
 }
 
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    }
-}
-
 fn send_raw(raw: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(server()).unwrap();
     stream
@@ -44,17 +29,7 @@ fn send_raw(raw: &[u8]) -> Reply {
     stream.write_all(raw).unwrap();
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).unwrap();
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("header end");
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    let status = head[9..12].parse().unwrap();
-    Reply {
-        status,
-        headers: head,
-        body: bytes[split + 4..].to_vec(),
-    }
+    Reply::parse(&bytes)
 }
 
 fn request(method: &str, path: &str, content_type: &str, body: &[u8]) -> Reply {
@@ -75,14 +50,6 @@ fn post(path: &str, body: Value) -> Reply {
         "application/json",
         body.to_string().as_bytes(),
     )
-}
-
-fn seed() -> Value {
-    // The library's seed grid, row by row.
-    let rows: Vec<&[f64]> = poolkit::teach::SEED_GRID
-        .chunks(poolkit::teach::SEED_SIDE)
-        .collect();
-    json!(rows)
 }
 
 #[test]
@@ -116,7 +83,7 @@ fn page_and_assets_are_served_with_a_strict_policy() {
 
 #[test]
 fn explore_answers_the_seeds_numbers() {
-    let r = post("/api/explore", json!({ "grid": seed() }));
+    let r = post("/api/explore", json!({ "grid": seed_grid() }));
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(
@@ -135,7 +102,7 @@ fn explore_answers_the_seeds_numbers() {
 fn invalid_settings_are_400_naming_value_and_rule() {
     let r = post(
         "/api/explore",
-        json!({ "grid": seed(), "settings": { "stride": [0, 2] } }),
+        json!({ "grid": seed_grid(), "settings": { "stride": [0, 2] } }),
     );
     assert_eq!(r.status, 400);
     let v = r.json();
@@ -159,7 +126,7 @@ fn invalid_settings_are_400_naming_value_and_rule() {
     ] {
         let r = post(
             "/api/explore",
-            json!({ "grid": seed(), "settings": { "stride": stride } }),
+            json!({ "grid": seed_grid(), "settings": { "stride": stride } }),
         );
         assert_eq!(r.status, 400);
         assert_eq!(r.json()["field"], json!(field));
@@ -167,7 +134,7 @@ fn invalid_settings_are_400_naming_value_and_rule() {
     }
     let empty_p = post(
         "/api/explore",
-        json!({ "grid": seed(), "settings": { "p": null } }),
+        json!({ "grid": seed_grid(), "settings": { "p": null } }),
     );
     assert_eq!(
         empty_p.json()["error"],
@@ -175,7 +142,7 @@ fn invalid_settings_are_400_naming_value_and_rule() {
     );
     let unknown = post(
         "/api/explore",
-        json!({ "grid": seed(), "settings": { "strides": [1, 1] } }),
+        json!({ "grid": seed_grid(), "settings": { "strides": [1, 1] } }),
     );
     assert_eq!(unknown.status, 400);
     assert!(unknown.json()["error"]
@@ -279,7 +246,7 @@ fn checkpoint_and_parse_endpoints() {
 #[test]
 fn many_concurrent_requests_are_all_answered() {
     let handles: Vec<_> = (0..16)
-        .map(|_| std::thread::spawn(|| post("/api/pool", json!({ "grid": seed() })).status))
+        .map(|_| std::thread::spawn(|| post("/api/pool", json!({ "grid": seed_grid() })).status))
         .collect();
     for h in handles {
         let status = h.join().unwrap();

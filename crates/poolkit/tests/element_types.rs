@@ -24,6 +24,23 @@ fn planned<T: Element>(case: &Case, data: &[T]) -> Option<(PoolPlan, BruteOutput
     Some((plan, brute))
 }
 
+/// Max pooling's indices (Torch convention) are the brute force's; other reductions pass.
+fn max_indices_agree<T: Element>(
+    case: &Case,
+    plan: &PoolPlan,
+    input: &TensorView<T>,
+    brute: &BruteOutput,
+) -> Result<(), TestCaseError> {
+    if case.spec.reduction == Reduction::Max {
+        let (_, indices) = max_pool_with_indices(plan, input, IndexConvention::Torch).unwrap();
+        prop_assert_eq!(
+            indices.data(),
+            &brute_indices(brute, IndexConvention::Torch, &case.shape)[..]
+        );
+    }
+    Ok(())
+}
+
 /// Half floats: max exact with indices, average the f64 mean rounded once, Lp within `lp_rel`.
 fn half_float_agrees<T: Element>(
     case: &Case,
@@ -50,14 +67,7 @@ fn half_float_agrees<T: Element>(
             Reduction::Lp { .. } => prop_assert!(close(g, *want, lp_rel), "{} vs {}", g, want),
         }
     }
-    if case.spec.reduction == Reduction::Max {
-        let (_, indices) = max_pool_with_indices(&plan, &input, IndexConvention::Torch).unwrap();
-        prop_assert_eq!(
-            indices.data(),
-            &brute_indices(&brute, IndexConvention::Torch, &case.shape)[..]
-        );
-    }
-    Ok(())
+    max_indices_agree(case, &plan, &input, &brute)
 }
 
 /// `sum / divisor` rounded half to even, in exact integer arithmetic.
@@ -92,14 +102,7 @@ fn integer_agrees<T: Element>(
         };
         prop_assert_eq!(g.to_f64(), want as f64, "output {}", k);
     }
-    if case.spec.reduction == Reduction::Max {
-        let (_, indices) = max_pool_with_indices(&plan, &input, IndexConvention::Torch).unwrap();
-        prop_assert_eq!(
-            indices.data(),
-            &brute_indices(&brute, IndexConvention::Torch, &case.shape)[..]
-        );
-    }
-    Ok(())
+    max_indices_agree(case, &plan, &input, &brute)
 }
 
 fn max_or_avg() -> BoxedStrategy<Reduction> {

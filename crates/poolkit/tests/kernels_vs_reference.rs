@@ -5,6 +5,9 @@
 //! NaN canaries with a payload no pooling produces, so an output never written, or one
 //! written twice with different values, shows.
 
+mod common;
+
+use common::isas;
 use poolkit::{
     bf16, f16, max_pool_with_indices_into_with, pool_into_with, pool_with, reference, Element,
     ExecOptions, IndexConvention, Isa, Layout, Padding, PoolPlan, PoolSpec, PreparedPool, Route,
@@ -42,19 +45,6 @@ fn with_nans(mut v: Vec<f32>, every: usize) -> Vec<f32> {
         }
     }
     v
-}
-
-fn isas() -> Vec<Isa> {
-    Isa::ALL
-        .into_iter()
-        .filter(|isa| {
-            let ok = isa.is_supported();
-            if !ok {
-                println!("note: skipping {isa}: this CPU lacks it");
-            }
-            ok
-        })
-        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -4,28 +4,18 @@
 //! results too large to allocate. Fast paths are checked on every instruction set this CPU
 //! has, since they must keep the same promises as the reference.
 
+mod common;
+
+use common::isas;
 use poolkit::{
     bf16, f16, max_pool_backward_from_indices, max_pool_with_indices, max_roi_pool,
     max_roi_pool_backward, max_unpool, max_unpool_backward, pool, pool_backward, pool_with,
-    Element, ErrorKind, ExecOptions, IndexConvention, Isa, Layout, Padding, PoolPlan, PoolSpec,
-    RoiPlan, RoiPoolSpec, StorageOrder, TensorView, UnpoolPlan, UnpoolSpec, WindowSpec,
+    Element, ErrorKind, ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, RoiPlan,
+    RoiPoolSpec, StorageOrder, TensorView, UnpoolPlan, UnpoolSpec, WindowSpec,
 };
 
 const NAN: f64 = f64::NAN;
 const INF: f64 = f64::INFINITY;
-
-fn isas() -> Vec<Isa> {
-    Isa::ALL
-        .into_iter()
-        .filter(|isa| {
-            let ok = isa.is_supported();
-            if !ok {
-                println!("note: skipping {isa}: this CPU lacks it");
-            }
-            ok
-        })
-        .collect()
-}
 
 /// Compares as the docs state results: NaN equals NaN, everything else exactly.
 fn same(got: &[f64], want: &[f64]) -> bool {

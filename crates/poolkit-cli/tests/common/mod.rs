@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::ffi::OsStr;
 use std::path::Path;
 
 /// The 6×6 grid of the seed's explorer (the library's `teach::SEED_GRID`), as f32.
@@ -16,6 +17,40 @@ pub fn seed_grid() -> [f32; 36] {
 pub fn poolkit() -> Command {
     let mut cmd = Command::cargo_bin("poolkit").expect("the poolkit binary is built");
     cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// `poolkit apply INPUT -o OUTPUT FLAGS`, ready to run (or to take more arguments).
+pub fn apply(input: impl AsRef<OsStr>, output: impl AsRef<OsStr>, flags: &[&str]) -> Command {
+    let mut cmd = poolkit();
+    cmd.arg("apply")
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .args(flags);
+    cmd
+}
+
+/// Runs `poolkit apply INPUT -o OUTPUT FLAGS` and expects it to succeed.
+pub fn apply_ok(input: impl AsRef<OsStr>, output: impl AsRef<OsStr>, flags: &[&str]) {
+    apply(input, output, flags).assert().success();
+}
+
+/// `poolkit apply INPUT FLAGS --grad-output DY --grad-input DX`: the backward pass.
+pub fn apply_backward(
+    input: impl AsRef<OsStr>,
+    flags: &[&str],
+    grad_output: impl AsRef<OsStr>,
+    grad_input: impl AsRef<OsStr>,
+) -> Command {
+    let mut cmd = poolkit();
+    cmd.arg("apply")
+        .arg(input)
+        .args(flags)
+        .arg("--grad-output")
+        .arg(grad_output)
+        .arg("--grad-input")
+        .arg(grad_input);
     cmd
 }
 
@@ -99,7 +134,7 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Runs `cmd`, expects exit code `code`, and returns stderr.
+/// Runs `cmd`, expects exit code `code` (0: success), and returns stderr.
 pub fn stderr_of(cmd: &mut Command, code: i32) -> String {
     let out = cmd.assert().code(code).get_output().clone();
     String::from_utf8(out.stderr).unwrap()

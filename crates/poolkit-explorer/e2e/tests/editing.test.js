@@ -2,58 +2,44 @@
 // outputs at once (checked against the API); a non-number is refused visibly and changes
 // nothing; Esc cancels.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, gridValues, openExplorer, redrawn, renders, requestBody, startBrowser, startServer } from './harness.js';
+import { api, gridValues, redrawn, renders, requestBody, useExplorer } from './harness.js';
 
-let server;
-let browser;
-let page;
+const explorer = useExplorer();
 
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-  page = await openExplorer(browser.context, server.url);
-});
-
-after(async () => {
-  assert.deepEqual(page.problems, []);
-  await browser.close();
-  server.stop();
-});
-
-const cell = (grid, r, c) => page.locator(`td[data-grid="${grid}"][data-row="${r}"][data-col="${c}"]`);
-const editor = () => page.locator('td[data-editing="true"] input');
+const cell = (grid, r, c) => explorer.page.locator(`td[data-grid="${grid}"][data-row="${r}"][data-col="${c}"]`);
+const editor = () => explorer.page.locator('td[data-editing="true"] input');
 
 async function outputsMatchApi() {
-  const answer = await api(page, 'pool', await requestBody(page));
-  assert.deepEqual(await gridValues(page, 'max'), answer.max.values);
-  assert.deepEqual(await gridValues(page, 'avg'), answer.avg.values);
+  const answer = await api(explorer.page, 'pool', await requestBody(explorer.page));
+  assert.deepEqual(await gridValues(explorer.page, 'max'), answer.max.values);
+  assert.deepEqual(await gridValues(explorer.page, 'avg'), answer.avg.values);
   return answer;
 }
 
 test('clicking a cell and typing a number updates both outputs at once', async () => {
-  const before = await renders(page);
+  const before = await renders(explorer.page);
   await cell('input', 0, 0).click();
   await editor().fill('20');
-  await page.keyboard.press('Enter');
-  await redrawn(page, before);
+  await explorer.page.keyboard.press('Enter');
+  await redrawn(explorer.page, before);
   assert.equal(await cell('input', 0, 0).getAttribute('data-value'), '20');
   assert.equal(await cell('max', 0, 0).getAttribute('data-value'), '20');
   assert.equal(await cell('avg', 0, 0).getAttribute('data-value'), '9');
   await outputsMatchApi();
-  const focused = await page.evaluate(() => [document.activeElement.dataset.row, document.activeElement.dataset.col]);
+  const focused = await explorer.page.evaluate(() => [document.activeElement.dataset.row, document.activeElement.dataset.col]);
   assert.deepEqual(focused, ['0', '0'], 'focus returns to the edited cell');
-  await page.waitForFunction(() => /Input row 1, column 1 set to 20\./.test(document.getElementById('announcer').textContent));
-  assert.equal(await page.locator('#announcer').getAttribute('aria-live'), 'polite');
+  await explorer.page.waitForFunction(() => /Input row 1, column 1 set to 20\./.test(document.getElementById('announcer').textContent));
+  assert.equal(await explorer.page.locator('#announcer').getAttribute('aria-live'), 'polite');
 });
 
 test('typing on a focused cell starts an edit with that character; decimals are kept exactly', async () => {
   await cell('input', 5, 5).focus();
-  const before = await renders(page);
-  await page.keyboard.type('2.25');
-  await page.keyboard.press('Enter');
-  await redrawn(page, before);
+  const before = await renders(explorer.page);
+  await explorer.page.keyboard.type('2.25');
+  await explorer.page.keyboard.press('Enter');
+  await redrawn(explorer.page, before);
   assert.equal(await cell('input', 5, 5).getAttribute('data-value'), '2.25');
   assert.equal(await cell('input', 5, 5).textContent(), '2.3');
   const answer = await outputsMatchApi();
@@ -63,41 +49,41 @@ test('typing on a focused cell starts an edit with that character; decimals are 
 
 test('F2 and Enter open the editor on the current value', async () => {
   await cell('input', 1, 1).focus();
-  await page.keyboard.press('F2');
+  await explorer.page.keyboard.press('F2');
   assert.equal(await editor().inputValue(), '9');
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Enter');
+  await explorer.page.keyboard.press('Escape');
+  await explorer.page.keyboard.press('Enter');
   assert.equal(await editor().inputValue(), '9');
-  await page.keyboard.press('Escape');
+  await explorer.page.keyboard.press('Escape');
   assert.equal(await editor().count(), 0);
 });
 
 test('a non-number is refused visibly and changes nothing', async () => {
-  const maxBefore = await gridValues(page, 'max');
-  const inputBefore = await gridValues(page, 'input');
-  await page.expectRefusals(async () => {
+  const maxBefore = await gridValues(explorer.page, 'max');
+  const inputBefore = await gridValues(explorer.page, 'input');
+  await explorer.page.expectRefusals(async () => {
     await cell('input', 2, 2).click();
     await editor().fill('seven');
-    await page.keyboard.press('Enter');
-    await page.locator('#input-error').waitFor({ state: 'visible' });
+    await explorer.page.keyboard.press('Enter');
+    await explorer.page.locator('#input-error').waitFor({ state: 'visible' });
   });
-  assert.match(await page.locator('#input-error').textContent(), /Not changed: value "seven" is not a number/);
+  assert.match(await explorer.page.locator('#input-error').textContent(), /Not changed: value "seven" is not a number/);
   assert.equal(await editor().getAttribute('aria-invalid'), 'true');
-  await page.keyboard.press('Escape');
-  assert.equal(await page.locator('#input-error').isVisible(), false);
-  assert.deepEqual(await gridValues(page, 'input'), inputBefore);
-  assert.deepEqual(await gridValues(page, 'max'), maxBefore);
+  await explorer.page.keyboard.press('Escape');
+  assert.equal(await explorer.page.locator('#input-error').isVisible(), false);
+  assert.deepEqual(await gridValues(explorer.page, 'input'), inputBefore);
+  assert.deepEqual(await gridValues(explorer.page, 'max'), maxBefore);
 });
 
 test('NaN, Infinity and huge values are refused the same way', async () => {
   for (const bad of ['NaN', 'Infinity', '1e9', '']) {
-    await page.expectRefusals(async () => {
+    await explorer.page.expectRefusals(async () => {
       await cell('input', 0, 1).click();
       await editor().fill(bad);
-      await page.keyboard.press('Enter');
-      await page.locator('#input-error').waitFor({ state: 'visible' });
+      await explorer.page.keyboard.press('Enter');
+      await explorer.page.locator('#input-error').waitFor({ state: 'visible' });
     });
-    await page.keyboard.press('Escape');
+    await explorer.page.keyboard.press('Escape');
     assert.equal(await cell('input', 0, 1).getAttribute('data-value'), '2', bad);
   }
 });
@@ -105,9 +91,9 @@ test('NaN, Infinity and huge values are refused the same way', async () => {
 test('Esc cancels an edit in progress', async () => {
   await cell('input', 3, 3).click();
   await editor().fill('99');
-  await page.keyboard.press('Escape');
+  await explorer.page.keyboard.press('Escape');
   assert.equal(await cell('input', 3, 3).getAttribute('data-value'), '5');
   assert.equal(await cell('input', 3, 3).textContent(), '5');
-  const focused = await page.evaluate(() => document.activeElement.dataset.grid);
+  const focused = await explorer.page.evaluate(() => document.activeElement.dataset.grid);
   assert.equal(focused, 'input');
 });

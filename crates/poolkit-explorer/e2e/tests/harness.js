@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -104,6 +106,38 @@ export async function openExplorer(context, baseUrl, hash = '', viewport) {
   await page.goto(baseUrl + hash);
   await settled(page);
   return page;
+}
+
+/**
+ * The set-up most suites share: registers a `before` hook that starts the page's host and
+ * Chromium and opens the explorer, and an `after` hook that insists the page recorded no
+ * problems, then closes Chromium and stops the host. Returns an object whose `page`,
+ * `browser` and `server` are set once `before` has run. `resetEach`: before every test,
+ * clicks "reset all" and waits for the page's answer, so each test starts from defaults.
+ */
+export function useExplorer({ resetEach = false } = {}) {
+  const explorer = { server: undefined, browser: undefined, page: undefined };
+  before(async () => {
+    explorer.server = await startServer();
+    explorer.browser = await startBrowser();
+    explorer.page = await openExplorer(explorer.browser.context, explorer.server.url);
+  });
+  after(async () => {
+    assert.deepEqual(explorer.page.problems, []);
+    await explorer.browser.close();
+    explorer.server.stop();
+  });
+  if (resetEach) {
+    beforeEach(() => changed(explorer.page, () => explorer.page.click('#reset-all')));
+  }
+  return explorer;
+}
+
+/** Runs `act` (which changes the page's controls) and waits for the page's new answer. */
+export async function changed(page, act) {
+  const n = await renders(page);
+  await act();
+  await redrawn(page, n);
 }
 
 /** Waits until the page has drawn the answer to its latest request. */

@@ -84,11 +84,39 @@ fn axis_draw(kernel_max: usize, extra_max: usize) -> impl Strategy<Value = AxisD
         })
 }
 
-fn layout_of(channels_last: bool) -> Layout {
-    if channels_last {
+/// How a case's input is arranged: batch and channel counts, layout, strided or not.
+#[derive(Clone, Copy, Debug)]
+struct Arrangement {
+    batch: usize,
+    channels: usize,
+    channels_last: bool,
+    strided: bool,
+}
+
+/// Batches of 1 or 2, 1 to `channels_max` channels, either layout, contiguous or strided.
+fn arrangement(channels_max: usize) -> impl Strategy<Value = Arrangement> {
+    (1..=2usize, 1..=channels_max, any::<bool>(), any::<bool>()).prop_map(
+        |(batch, channels, channels_last, strided)| Arrangement {
+            batch,
+            channels,
+            channels_last,
+            strided,
+        },
+    )
+}
+
+/// The case of `reduction` over `region` on a `spatial` input arranged as `a` says.
+fn case_of(reduction: Reduction, region: Region, spatial: &[usize], a: Arrangement) -> Case {
+    let layout = if a.channels_last {
         Layout::ChannelsLast
     } else {
         Layout::ChannelsFirst
+    };
+    Case {
+        spec: PoolSpec { reduction, region },
+        shape: layout.full_shape(a.batch, a.channels, spatial),
+        layout,
+        strided: a.strided,
     }
 }
 
@@ -129,50 +157,36 @@ pub fn window_case(
                     1 => Just(PadKind::Valid),
                 ],
                 any::<bool>(),
-                1..=2usize,
-                1..=channels_max,
-                any::<bool>(),
-                any::<bool>(),
+                arrangement(channels_max),
                 reduction.clone(),
             )
         })
-        .prop_map(
-            |(axes, pad, ceil_mode, batch, channels, channels_last, strided, reduction)| {
-                let explicit = matches!(pad, PadKind::Explicit);
-                let spatial: Vec<usize> = axes
-                    .iter()
-                    .map(|a| {
-                        let span = (a.kernel - 1) * a.dilation + 1;
-                        let pads = if explicit { a.pad_begin + a.pad_end } else { 0 };
-                        span.saturating_sub(pads).max(1) + a.extra
-                    })
-                    .collect();
-                let padding = match pad {
-                    PadKind::Explicit => Padding::Explicit {
-                        begin: axes.iter().map(|a| a.pad_begin).collect(),
-                        end: axes.iter().map(|a| a.pad_end).collect(),
-                    },
-                    PadKind::SameUpper => Padding::SameUpper,
-                    PadKind::SameLower => Padding::SameLower,
-                    PadKind::Valid => Padding::Valid,
-                };
-                let window = WindowSpec::new(&axes.iter().map(|a| a.kernel).collect::<Vec<_>>())
-                    .strides(&axes.iter().map(|a| a.stride).collect::<Vec<_>>())
-                    .dilations(&axes.iter().map(|a| a.dilation).collect::<Vec<_>>())
-                    .padding(padding)
-                    .ceil_mode(ceil_mode);
-                let layout = layout_of(channels_last);
-                Case {
-                    spec: PoolSpec {
-                        reduction,
-                        region: Region::Window(window),
-                    },
-                    shape: layout.full_shape(batch, channels, &spatial),
-                    layout,
-                    strided,
-                }
-            },
-        )
+        .prop_map(|(axes, pad, ceil_mode, arranged, reduction)| {
+            let explicit = matches!(pad, PadKind::Explicit);
+            let spatial: Vec<usize> = axes
+                .iter()
+                .map(|a| {
+                    let span = (a.kernel - 1) * a.dilation + 1;
+                    let pads = if explicit { a.pad_begin + a.pad_end } else { 0 };
+                    span.saturating_sub(pads).max(1) + a.extra
+                })
+                .collect();
+            let padding = match pad {
+                PadKind::Explicit => Padding::Explicit {
+                    begin: axes.iter().map(|a| a.pad_begin).collect(),
+                    end: axes.iter().map(|a| a.pad_end).collect(),
+                },
+                PadKind::SameUpper => Padding::SameUpper,
+                PadKind::SameLower => Padding::SameLower,
+                PadKind::Valid => Padding::Valid,
+            };
+            let window = WindowSpec::new(&axes.iter().map(|a| a.kernel).collect::<Vec<_>>())
+                .strides(&axes.iter().map(|a| a.stride).collect::<Vec<_>>())
+                .dilations(&axes.iter().map(|a| a.dilation).collect::<Vec<_>>())
+                .padding(padding)
+                .ceil_mode(ceil_mode);
+            case_of(reduction, Region::Window(window), &spatial, arranged)
+        })
         .boxed()
 }
 
@@ -188,30 +202,21 @@ pub fn adaptive_case(
                     (1..=input_max).prop_flat_map(|i| (Just(i), 1..=i + 2)),
                     rank,
                 ),
-                1..=2usize,
-                1..=2usize,
-                any::<bool>(),
-                any::<bool>(),
+                arrangement(2),
                 reduction.clone(),
             )
         })
-        .prop_map(
-            |(axes, batch, channels, channels_last, strided, reduction)| {
-                let spatial: Vec<usize> = axes.iter().map(|a| a.0).collect();
-                let layout = layout_of(channels_last);
-                Case {
-                    spec: PoolSpec {
-                        reduction,
-                        region: Region::Adaptive {
-                            output_size: axes.iter().map(|a| a.1).collect(),
-                        },
-                    },
-                    shape: layout.full_shape(batch, channels, &spatial),
-                    layout,
-                    strided,
-                }
-            },
-        )
+        .prop_map(|(axes, arranged, reduction)| {
+            let spatial: Vec<usize> = axes.iter().map(|a| a.0).collect();
+            case_of(
+                reduction,
+                Region::Adaptive {
+                    output_size: axes.iter().map(|a| a.1).collect(),
+                },
+                &spatial,
+                arranged,
+            )
+        })
         .boxed()
 }
 
@@ -224,27 +229,13 @@ pub fn global_case(
             let input_max: usize = [9, 6, 4][rank - 1];
             (
                 prop::collection::vec(1..=input_max, rank),
-                1..=2usize,
-                1..=3usize,
-                any::<bool>(),
-                any::<bool>(),
+                arrangement(3),
                 reduction.clone(),
             )
         })
-        .prop_map(
-            |(spatial, batch, channels, channels_last, strided, reduction)| {
-                let layout = layout_of(channels_last);
-                Case {
-                    spec: PoolSpec {
-                        reduction,
-                        region: Region::Global,
-                    },
-                    shape: layout.full_shape(batch, channels, &spatial),
-                    layout,
-                    strided,
-                }
-            },
-        )
+        .prop_map(|(spatial, arranged, reduction)| {
+            case_of(reduction, Region::Global, &spatial, arranged)
+        })
         .boxed()
 }
 
