@@ -1,8 +1,10 @@
 //! numpy arrays seen as poolkit tensors without a copy: an input becomes a strided
 //! `TensorView` over the array's own memory, an output a contiguous `&mut [T]`.
+//! A binding hands over all of one call's arrays at once ([`pooled`], [`routed`],
+//! [`routed_gradient`], [`with_indices`]), so every binding checks them alike and states its unsafe part once.
 
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
-use poolkit::TensorView;
+use poolkit::{Element, TensorView};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -43,7 +45,7 @@ pub fn dtype_name(array: &Bound<'_, PyUntypedArray>) -> PyResult<&'static str> {
 
 /// Refuses `array` unless its element type is `want` (an output or gradient has its input's
 /// type; indices are int64).
-pub fn expect(array: &Bound<'_, PyUntypedArray>, want: &str, what: &str) -> PyResult<()> {
+fn expect(array: &Bound<'_, PyUntypedArray>, want: &str, what: &str) -> PyResult<()> {
     let got = dtype_name(array)?;
     if got != want {
         return Err(PyTypeError::new_err(format!(
@@ -54,7 +56,7 @@ pub fn expect(array: &Bound<'_, PyUntypedArray>, want: &str, what: &str) -> PyRe
 }
 
 /// Where an array's elements lie: the pointer of element [0, ...], and strides in elements.
-pub struct Raw {
+struct Raw {
     pub data: *mut u8,
     /// The byte addresses `[start, end)` the array's elements span (empty for no elements).
     bytes: (usize, usize),
@@ -64,7 +66,7 @@ pub struct Raw {
 }
 
 /// Reads an array's layout, refusing strides that are not whole elements of `size` bytes.
-pub fn raw(array: &Bound<'_, PyUntypedArray>, what: &str, size: usize) -> PyResult<Raw> {
+fn raw(array: &Bound<'_, PyUntypedArray>, what: &str, size: usize) -> PyResult<Raw> {
     // SAFETY: `array` is a live numpy array; its object header is read, not written.
     let (data, flags) = unsafe {
         let ptr = array.as_array_ptr();
@@ -130,7 +132,7 @@ fn reach(shape: &[usize], strides: &[isize]) -> (isize, isize) {
 
 /// Refuses an output whose memory overlaps any input's: the library reads the inputs while
 /// it writes the output.
-pub fn apart(out: &Raw, what: &str, inputs: &[&Raw]) -> PyResult<()> {
+fn apart(out: &Raw, what: &str, inputs: &[&Raw]) -> PyResult<()> {
     let (a0, a1) = out.bytes;
     for input in inputs {
         let (b0, b1) = input.bytes;
@@ -176,35 +178,145 @@ impl Raw {
     }
 }
 
-/// The three arrays of a gradient routed through argmax indices: `grad_output` and the int64
-/// `indices` as views, `grad_input` (of `grad_output`'s dtype) as the run it is written to.
+/// An array a binding passes on, and the name its refusals give it.
+pub type Named<'b, 'py> = (&'b Bound<'py, PyUntypedArray>, &'static str);
+
+/// What an array of a call holds: the pooled element type, or int64 argmax indices.
+#[derive(Clone, Copy)]
+enum Holds {
+    Values,
+    Indices,
+}
+
+/// Reads the layouts of one call's arrays, `inputs` of them read and the rest written,
+/// checking them in the one order every binding refuses in: each array's dtype (`T`'s, or
+/// int64 for indices), then each layout, then each output apart from the inputs and from
+/// the outputs after it. The returned layouts are those of arrays that hold what `arrays`
+/// says, so they may be seen as `T` or `i64` accordingly.
+fn checked<T: Element>(arrays: &[(Named<'_, '_>, Holds)], inputs: usize) -> PyResult<Vec<Raw>> {
+    let element = |holds| match holds {
+        Holds::Values => (T::DTYPE.numpy_name(), size_of::<T>()),
+        Holds::Indices => ("int64", size_of::<i64>()),
+    };
+    for &((array, what), holds) in arrays {
+        expect(array, element(holds).0, what)?;
+    }
+    let raws = arrays
+        .iter()
+        .map(|&((array, what), holds)| raw(array, what, element(holds).1))
+        .collect::<PyResult<Vec<_>>>()?;
+    let (read, written) = raws.split_at(inputs);
+    for (k, out) in written.iter().enumerate() {
+        let others: Vec<&Raw> = read.iter().chain(&written[k + 1..]).collect();
+        apart(out, arrays[inputs + k].0 .1, &others)?;
+    }
+    Ok(raws)
+}
+
+/// The arrays of a call that reads `N` arrays of `T` and writes one: the inputs as views,
+/// the output as the run it is written to.
 ///
 /// # Safety
-/// `grad_output` holds `T` (its dtype named `name`), the arrays outlive `'a`, and nothing else
-/// touches `grad_input` meanwhile.
-pub unsafe fn routed<'a, T>(
+/// The arrays outlive `'a`, and nothing else writes the inputs, or reads or writes the
+/// output, meanwhile: the Python layer makes each output for its call, and (as with numpy)
+/// no other thread may write an input while a call reads it.
+pub unsafe fn pooled<'a, T: Element, const N: usize>(
+    inputs: [Named<'_, '_>; N],
+    out: Named<'_, '_>,
+) -> PyResult<([TensorView<'a, T>; N], &'a mut [T])> {
+    let arrays: Vec<_> = inputs
+        .iter()
+        .chain([&out])
+        .map(|&named| (named, Holds::Values))
+        .collect();
+    let raws = checked::<T>(&arrays, N)?;
+    // SAFETY: `checked` found every array to hold `T`, and each output apart from the rest;
+    // the caller vouches for the lifetime and that nothing else touches them meanwhile.
+    unsafe {
+        let views = raws[..N]
+            .iter()
+            .map(|r| r.view::<T>())
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((whole(views), raws[N].slice_mut::<T>(out.1)?))
+    }
+}
+
+/// The arrays of a call that reads `values` of `T` and their int64 `indices` and writes one
+/// array of `T` (unpooling, and a max gradient routed through argmax indices).
+///
+/// # Safety
+/// As for [`pooled`].
+pub unsafe fn routed<'a, T: Element>(
+    values: Named<'_, '_>,
+    indices: &Bound<'_, PyUntypedArray>,
+    out: Named<'_, '_>,
+) -> PyResult<(TensorView<'a, T>, TensorView<'a, i64>, &'a mut [T])> {
+    let arrays = [
+        (values, Holds::Values),
+        ((indices, "indices"), Holds::Indices),
+        (out, Holds::Values),
+    ];
+    let raws = checked::<T>(&arrays, 2)?;
+    // SAFETY: as in `pooled`; `indices` holds int64.
+    unsafe {
+        Ok((
+            raws[0].view::<T>()?,
+            raws[1].view::<i64>()?,
+            raws[2].slice_mut::<T>(out.1)?,
+        ))
+    }
+}
+
+/// [`routed`] for a gradient: `grad_output` and `indices` read, `grad_input` written.
+///
+/// # Safety
+/// As for [`pooled`].
+pub unsafe fn routed_gradient<'a, T: Element>(
     grad_output: &Bound<'_, PyUntypedArray>,
     indices: &Bound<'_, PyUntypedArray>,
     grad_input: &Bound<'_, PyUntypedArray>,
-    name: &str,
 ) -> PyResult<(TensorView<'a, T>, TensorView<'a, i64>, &'a mut [T])> {
-    expect(indices, "int64", "indices")?;
-    expect(grad_input, name, "grad_input")?;
-    let size = size_of::<T>();
-    let (dy, idx) = (
-        raw(grad_output, "grad_output", size)?,
-        raw(indices, "indices", 8)?,
-    );
-    let dx = raw(grad_input, "grad_input", size)?;
-    apart(&dx, "grad_input", &[&dy, &idx])?;
-    // SAFETY: the dtypes are checked above; the caller vouches for lifetime and exclusivity.
+    // SAFETY: the caller's promise, passed on.
+    unsafe {
+        routed(
+            (grad_output, "grad_output"),
+            indices,
+            (grad_input, "grad_input"),
+        )
+    }
+}
+
+/// The arrays of max pooling with indices: `x` (of `T`) as a view, `out` (of `T`) and the
+/// int64 `indices` as the runs they are written to.
+///
+/// # Safety
+/// As for [`pooled`].
+pub unsafe fn with_indices<'a, T: Element>(
+    x: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    indices: &Bound<'_, PyUntypedArray>,
+) -> PyResult<(TensorView<'a, T>, &'a mut [T], &'a mut [i64])> {
+    let arrays = [
+        ((x, "input"), Holds::Values),
+        ((out, "out"), Holds::Values),
+        ((indices, "indices"), Holds::Indices),
+    ];
+    let raws = checked::<T>(&arrays, 1)?;
+    // SAFETY: as in `pooled`; `indices` holds int64.
     unsafe {
         Ok((
-            dy.view::<T>()?,
-            idx.view::<i64>()?,
-            dx.slice_mut::<T>("grad_input")?,
+            raws[0].view::<T>()?,
+            raws[1].slice_mut::<T>("out")?,
+            raws[2].slice_mut::<i64>("indices")?,
         ))
     }
+}
+
+/// `N` items, collected into a `Vec` from `N`, as an array.
+fn whole<T, const N: usize>(items: Vec<T>) -> [T; N] {
+    items
+        .try_into()
+        .unwrap_or_else(|v: Vec<T>| unreachable!("{} items where {N} were made", v.len()))
 }
 
 /// A poolkit refusal as the ValueError Python code expects, with the same message.

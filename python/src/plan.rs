@@ -2,7 +2,7 @@
 //! shape, then run forward, with indices, backward and backward from indices on numpy
 //! arrays, with the GIL released while the library computes.
 
-use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
+use crate::arrays::{err, pooled, routed_gradient, with_indices};
 use numpy::PyUntypedArray;
 use poolkit::{
     ExecOptions, IndexConvention, Layout, Padding, PoolPlan, PoolSpec, StorageOrder, WindowSpec,
@@ -10,15 +10,16 @@ use poolkit::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// Runs `$body` with `$t` bound to the Rust type of the numpy dtype `$name`; any other
-/// dtype is a TypeError naming `$what`.
+/// Runs `$body` with `$t` bound to the Rust type of the numpy array `$array`'s dtype; a
+/// dtype the library does not pool is a TypeError naming `$what`.
 macro_rules! with_dtype {
-    ($name:expr, $what:expr, |$t:ident| $body:expr) => {
-        match poolkit::DType::from_numpy_name($name) {
+    ($array:expr, $what:expr, |$t:ident| $body:expr) => {{
+        let name = $crate::arrays::dtype_name($array)?;
+        match poolkit::DType::from_numpy_name(name) {
             Some(dtype) => poolkit::with_dtype!(dtype, |$t| $body),
-            None => Err($crate::arrays::unsupported($name, $what)),
+            None => Err($crate::arrays::unsupported(name, $what)),
         }
-    };
+    }};
 }
 pub(crate) use with_dtype;
 
@@ -157,17 +158,9 @@ impl Plan {
         out: &Bound<'_, PyUntypedArray>,
         threads: Option<usize>,
     ) -> PyResult<()> {
-        let name = dtype_name(x)?;
-        expect(out, name, "out")?;
-        with_dtype!(name, "input", |T| {
-            let (xr, or) = (
-                raw(x, "input", size_of::<T>())?,
-                raw(out, "out", size_of::<T>())?,
-            );
-            apart(&or, "out", &[&xr])?;
-            // SAFETY: both arrays hold T (checked above), out apart from x and checked
-            // contiguous by slice_mut.
-            let (xv, o) = unsafe { (xr.view::<T>()?, or.slice_mut::<T>("out")?) };
+        with_dtype!(x, "input", |T| {
+            // SAFETY: `out` was made for this call.
+            let ([xv], o) = unsafe { pooled::<T, 1>([(x, "input")], (out, "out"))? };
             let opts = exec(threads);
             py.detach(|| poolkit::pool_into_with(&self.plan, &xv, o, &opts))
                 .map_err(err)
@@ -188,25 +181,9 @@ impl Plan {
         threads: Option<usize>,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
-        let name = dtype_name(x)?;
-        expect(indices, "int64", "indices")?;
-        let ir = raw(indices, "indices", 8)?;
-        expect(out, name, "out")?;
-        with_dtype!(name, "input", |T| {
-            let (xr, or) = (
-                raw(x, "input", size_of::<T>())?,
-                raw(out, "out", size_of::<T>())?,
-            );
-            apart(&or, "out", &[&xr, &ir])?;
-            apart(&ir, "indices", &[&xr])?;
-            // SAFETY: as in `forward`; `indices` is an int64 array apart from both.
-            let (xv, o, i) = unsafe {
-                (
-                    xr.view::<T>()?,
-                    or.slice_mut::<T>("out")?,
-                    ir.slice_mut::<i64>("indices")?,
-                )
-            };
+        with_dtype!(x, "input", |T| {
+            // SAFETY: `out` and `indices` were made for this call.
+            let (xv, o, i) = unsafe { with_indices::<T>(x, out, indices)? };
             let opts = exec(threads);
             py.detach(|| {
                 poolkit::max_pool_with_indices_into_with(&self.plan, &xv, convention, o, i, &opts)
@@ -225,26 +202,10 @@ impl Plan {
         grad_input: &Bound<'_, PyUntypedArray>,
         threads: Option<usize>,
     ) -> PyResult<()> {
-        let name = dtype_name(x)?;
-        with_dtype!(name, "input", |T| {
-            let size = size_of::<T>();
-            expect(grad_output, name, "grad_output")?;
-            let (xr, dyr) = (
-                raw(x, "input", size)?,
-                raw(grad_output, "grad_output", size)?,
-            );
-            expect(grad_input, name, "grad_input")?;
-            let dxr = raw(grad_input, "grad_input", size)?;
-            apart(&dxr, "grad_input", &[&xr, &dyr])?;
-            // SAFETY: all three hold T (checked above), grad_input apart from the others;
-            // grad_input was made for this call.
-            let (xv, dyv, dx) = unsafe {
-                (
-                    xr.view::<T>()?,
-                    dyr.view::<T>()?,
-                    dxr.slice_mut::<T>("grad_input")?,
-                )
-            };
+        with_dtype!(x, "input", |T| {
+            let inputs = [(x, "input"), (grad_output, "grad_output")];
+            // SAFETY: `grad_input` was made for this call.
+            let ([xv, dyv], dx) = unsafe { pooled::<T, 2>(inputs, (grad_input, "grad_input"))? };
             let opts = exec(threads);
             py.detach(|| poolkit::pool_backward_into_with(&self.plan, &xv, &dyv, dx, &opts))
                 .map_err(err)
@@ -266,11 +227,9 @@ impl Plan {
         threads: Option<usize>,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
-        let name = dtype_name(grad_output)?;
-        with_dtype!(name, "grad_output", |T| {
-            // SAFETY: grad_output holds T (its dtype is `name`); grad_input was made for
-            // this call.
-            let (dyv, iv, dx) = unsafe { routed::<T>(grad_output, indices, grad_input, name)? };
+        with_dtype!(grad_output, "grad_output", |T| {
+            // SAFETY: `grad_input` was made for this call.
+            let (dyv, iv, dx) = unsafe { routed_gradient::<T>(grad_output, indices, grad_input)? };
             let opts = exec(threads);
             py.detach(|| {
                 poolkit::max_pool_backward_from_indices_into_with(

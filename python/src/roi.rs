@@ -1,7 +1,7 @@
 //! Max RoI pooling for Python (ONNX MaxRoiPool, Fast R-CNN): a plan for a feature map and
 //! a set of boxes, run forward and backward on numpy arrays.
 
-use crate::arrays::{apart, dtype_name, err, expect, raw};
+use crate::arrays::{err, pooled};
 use crate::plan::{layout_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{RoiPlan, RoiPoolSpec};
@@ -53,20 +53,10 @@ impl Roi {
         rois: &Bound<'_, PyUntypedArray>,
         out: &Bound<'_, PyUntypedArray>,
     ) -> PyResult<()> {
-        let name = dtype_name(x)?;
-        expect(rois, name, "rois")?;
-        expect(out, name, "out")?;
-        with_dtype!(name, "input", |T| {
-            let size = size_of::<T>();
-            let (xr, rr, or) = (
-                raw(x, "input", size)?,
-                raw(rois, "rois", size)?,
-                raw(out, "out", size)?,
-            );
-            apart(&or, "out", &[&xr, &rr])?;
-            // SAFETY: the three hold T (checked above); out is apart from the others.
-            let (xv, rv, o) =
-                unsafe { (xr.view::<T>()?, rr.view::<T>()?, or.slice_mut::<T>("out")?) };
+        with_dtype!(x, "input", |T| {
+            let inputs = [(x, "input"), (rois, "rois")];
+            // SAFETY: `out` was made for this call.
+            let ([xv, rv], o) = unsafe { pooled::<T, 2>(inputs, (out, "out"))? };
             py.detach(|| poolkit::max_roi_pool_into(&self.plan, &xv, &rv, o, None))
                 .map_err(err)
         })
@@ -81,31 +71,11 @@ impl Roi {
         grad_output: &Bound<'_, PyUntypedArray>,
         grad_input: &Bound<'_, PyUntypedArray>,
     ) -> PyResult<()> {
-        let name = dtype_name(x)?;
-        for (array, what) in [
-            (rois, "rois"),
-            (grad_output, "grad_output"),
-            (grad_input, "grad_input"),
-        ] {
-            expect(array, name, what)?;
-        }
-        with_dtype!(name, "input", |T| {
-            let size = size_of::<T>();
-            let (xr, rr) = (raw(x, "input", size)?, raw(rois, "rois", size)?);
-            let (dyr, dxr) = (
-                raw(grad_output, "grad_output", size)?,
-                raw(grad_input, "grad_input", size)?,
-            );
-            apart(&dxr, "grad_input", &[&xr, &rr, &dyr])?;
-            // SAFETY: all four hold T (checked above); grad_input is apart from the others.
-            let (xv, rv, dyv, dx) = unsafe {
-                (
-                    xr.view::<T>()?,
-                    rr.view::<T>()?,
-                    dyr.view::<T>()?,
-                    dxr.slice_mut::<T>("grad_input")?,
-                )
-            };
+        with_dtype!(x, "input", |T| {
+            let inputs = [(x, "input"), (rois, "rois"), (grad_output, "grad_output")];
+            // SAFETY: `grad_input` was made for this call.
+            let ([xv, rv, dyv], dx) =
+                unsafe { pooled::<T, 3>(inputs, (grad_input, "grad_input"))? };
             if dx.len() != xv.shape().iter().product::<usize>() {
                 return Err(PyValueError::new_err(format!(
                     "grad_input holds {} elements but the input has {:?}",

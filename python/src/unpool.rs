@@ -1,7 +1,7 @@
 //! Max-unpooling for Python: a plan built once for a pooled shape, run forward and backward
 //! on numpy arrays through saved argmax indices.
 
-use crate::arrays::{apart, dtype_name, err, expect, raw, routed};
+use crate::arrays::{err, routed, routed_gradient};
 use crate::plan::{convention_of, layout_of, padding_of, with_dtype};
 use numpy::PyUntypedArray;
 use poolkit::{UnpoolPlan, UnpoolSpec};
@@ -55,25 +55,9 @@ impl Unpool {
         storage_order: i64,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
-        let name = dtype_name(x)?;
-        expect(indices, "int64", "indices")?;
-        let ir = raw(indices, "indices", 8)?;
-        expect(out, name, "out")?;
-        with_dtype!(name, "input", |T| {
-            let (xr, or) = (
-                raw(x, "input", size_of::<T>())?,
-                raw(out, "out", size_of::<T>())?,
-            );
-            apart(&or, "out", &[&xr, &ir])?;
-            // SAFETY: x and out hold T, indices int64 (checked above); out is apart from
-            // both.
-            let (xv, iv, o) = unsafe {
-                (
-                    xr.view::<T>()?,
-                    ir.view::<i64>()?,
-                    or.slice_mut::<T>("out")?,
-                )
-            };
+        with_dtype!(x, "input", |T| {
+            // SAFETY: `out` was made for this call.
+            let (xv, iv, o) = unsafe { routed::<T>((x, "input"), indices, (out, "out"))? };
             py.detach(|| poolkit::max_unpool_into(&self.plan, &xv, &iv, convention, o))
                 .map_err(err)
         })
@@ -91,11 +75,9 @@ impl Unpool {
         storage_order: i64,
     ) -> PyResult<()> {
         let convention = convention_of(index_format, storage_order)?;
-        let name = dtype_name(grad_output)?;
-        with_dtype!(name, "grad_output", |T| {
-            // SAFETY: grad_output holds T (its dtype is `name`); grad_input was made for
-            // this call.
-            let (dyv, iv, dx) = unsafe { routed::<T>(grad_output, indices, grad_input, name)? };
+        with_dtype!(grad_output, "grad_output", |T| {
+            // SAFETY: `grad_input` was made for this call.
+            let (dyv, iv, dx) = unsafe { routed_gradient::<T>(grad_output, indices, grad_input)? };
             let want: usize = self.plan.input_shape().iter().product();
             if dx.len() != want {
                 return Err(PyValueError::new_err(format!(

@@ -8,7 +8,7 @@
 
 use crate::any_tensor::AnyTensor;
 use anyhow::{bail, Context, Result};
-use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ExtendedColorType, ImageFormat, ImageReader};
 use poolkit::Tensor;
 use std::io::{BufRead, Seek, Write};
 use std::path::Path;
@@ -212,28 +212,16 @@ pub fn write(pixels: &AnyTensor, format: ImageFormat, out: &mut (impl Write + Se
         ),
         other => (bytes, other.1),
     };
-    use image::codecs::{bmp, gif, jpeg, png, tiff, webp};
-    let result = match format {
-        ImageFormat::Png => {
-            png::PngEncoder::new(&mut *out).write_image(&bytes, width, height, color)
-        }
-        ImageFormat::Jpeg => {
-            jpeg::JpegEncoder::new(&mut *out).write_image(&bytes, width, height, color)
-        }
-        ImageFormat::Tiff => {
-            tiff::TiffEncoder::new(&mut *out).write_image(&bytes, width, height, color)
-        }
-        ImageFormat::Bmp => {
-            bmp::BmpEncoder::new(&mut *out).write_image(&bytes, width, height, color)
-        }
-        ImageFormat::WebP => {
-            webp::WebPEncoder::new_lossless(&mut *out).write_image(&bytes, width, height, color)
-        }
-        ImageFormat::Gif => {
-            gif::GifEncoder::new(&mut *out).write_image(&bytes, width, height, color)
-        }
-        other => bail!("{other:?} output is not supported"),
-    };
+    // image's own dispatch builds each format's default encoder (WebP lossless); formats
+    // outside IMAGE_EXTENSIONS are refused here even where a build enables their encoders.
+    use ImageFormat as F;
+    if !matches!(
+        format,
+        F::Png | F::Jpeg | F::Tiff | F::Bmp | F::WebP | F::Gif
+    ) {
+        bail!("{format:?} output is not supported");
+    }
+    let result = image::write_buffer_with_format(out, &bytes, width, height, color, format);
     match result {
         Ok(()) => Ok(()),
         Err(image::ImageError::Unsupported(_)) => bail!(

@@ -192,22 +192,23 @@ fn parse_shape_field(text: &str, field: &str) -> Result<Vec<usize>, ApiError> {
 mod tests {
     use super::*;
 
+    /// The checkpoint's answer to `answer`.
+    fn ask(answer: &str) -> Result<Value, ApiError> {
+        checkpoint(CheckpointRequest {
+            answer: answer.into(),
+        })
+    }
+
     #[test]
     fn the_seeds_checkpoint_is_7_7_32() {
-        let v = checkpoint(CheckpointRequest {
-            answer: "[7, 7, 32]".into(),
-        })
-        .unwrap();
+        let v = ask("[7, 7, 32]").unwrap();
         assert_eq!(v["correct"], json!(true));
         assert_eq!(v["output"], json!([7, 7, 32]));
         assert_eq!(
             v["axes"][0]["formula"],
             json!("floor((14 + 0 + 0 - 1*(2-1) - 1) / 2) + 1 = 7")
         );
-        let wrong = checkpoint(CheckpointRequest {
-            answer: "7x7x16".into(),
-        })
-        .unwrap();
+        let wrong = ask("7x7x16").unwrap();
         assert_eq!(wrong["correct"], json!(false));
         assert_eq!(wrong["answer"], json!([7, 7, 16]));
         assert_eq!(
@@ -219,25 +220,16 @@ mod tests {
     #[test]
     fn answers_in_any_brackets_are_read_and_hints_name_what_was_missed() {
         for written in ["(7, 7, 32)", "{7;7;32}", "7 * 7 * 32", " [7 7 32] "] {
-            let v = checkpoint(CheckpointRequest {
-                answer: written.into(),
-            })
-            .unwrap();
+            let v = ask(written).unwrap();
             assert_eq!(v["correct"], json!(true), "{written}");
             assert_eq!(v["hints"], json!([]));
         }
-        let v = checkpoint(CheckpointRequest {
-            answer: "14, 14, 32".into(),
-        })
-        .unwrap();
+        let v = ask("14, 14, 32").unwrap();
         assert_eq!(
             v["hints"],
             json!(["A 2×2 window with stride 2 halves height and width: 14 → 7, 14 → 7."])
         );
-        let v = checkpoint(CheckpointRequest {
-            answer: "7, 7".into(),
-        })
-        .unwrap();
+        let v = ask("7, 7").unwrap();
         assert!(v["hints"][0]
             .as_str()
             .unwrap()
@@ -247,7 +239,7 @@ mod tests {
     #[test]
     fn answers_that_are_not_shapes_are_refused() {
         for bad in ["", "seven", "7, 7.5, 32", "-7,7,32"] {
-            let e = checkpoint(CheckpointRequest { answer: bad.into() }).unwrap_err();
+            let e = ask(bad).unwrap_err();
             assert!(e.message.contains("is not a shape"), "{bad}: {}", e.message);
         }
     }

@@ -7,7 +7,7 @@
 //! The windows come from the library's plan of that pooling, so both read the same cells.
 
 use super::error::ApiError;
-use super::grid::{check_number, grid_of, Grid};
+use super::grid::{checked_cells, grid_of, Grid};
 use super::request::GridRequest;
 use super::settings::Settings;
 use poolkit::pool;
@@ -97,11 +97,7 @@ fn checked_weights(
             ),
         ));
     }
-    rows.iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &w)| (i, j, w)))
-        .map(|(i, j, w)| check_number(&format!("weight row {}, column {}", i + 1, j + 1), w))
-        .collect()
+    checked_cells(rows, "weight")
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! cell, average spreads it over the window, overlapping windows add up.
 
 use super::error::ApiError;
-use super::grid::{check_number, grid_of, Grid};
+use super::grid::{checked_cells, grid_of, Grid};
 use super::request::GridRequest;
 use super::settings::Settings;
 use poolkit::{pool, pool_backward, TensorView};
@@ -54,16 +54,11 @@ fn checked_upstream(given: &[Vec<f64>], rows: usize, cols: usize) -> Result<Grid
             ),
         ));
     }
-    let mut values = Vec::with_capacity(rows * cols);
-    for (i, row) in given.iter().enumerate() {
-        for (j, &v) in row.iter().enumerate() {
-            values.push(check_number(
-                &format!("upstream row {}, column {}", i + 1, j + 1),
-                v,
-            )?);
-        }
-    }
-    Ok(Grid::from_flat(rows, cols, values))
+    Ok(Grid::from_flat(
+        rows,
+        cols,
+        checked_cells(given, "upstream")?,
+    ))
 }
 
 #[cfg(test)]

@@ -85,7 +85,6 @@ impl Grid {
             .expect("grid sizes match by construction")
     }
 
-    /// JSON rows.
     /// `spec` planned for this grid (`[1, 1, rows, cols]`, channels first).
     pub fn plan(&self, spec: &PoolSpec) -> Result<PoolPlan, ApiError> {
         Ok(PoolPlan::new(
@@ -95,6 +94,7 @@ impl Grid {
         )?)
     }
 
+    /// JSON rows.
     pub fn to_json(&self) -> Value {
         rows_json(&self.values, self.cols)
     }
@@ -150,6 +150,17 @@ pub fn check_number(field: &str, v: f64) -> Result<f64, ApiError> {
         ));
     }
     Ok(v)
+}
+
+/// The values of `rows`, row-major, each checked by [`check_number`] under the name
+/// "`name` row i, column j" (for the weights and the upstream gradient, whose shapes their
+/// callers check).
+pub fn checked_cells(rows: &[Vec<f64>], name: &str) -> Result<Vec<f64>, ApiError> {
+    rows.iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.iter().enumerate().map(move |(j, &v)| (i, j, v)))
+        .map(|(i, j, v)| check_number(&format!("{name} row {}, column {}", i + 1, j + 1), v))
+        .collect()
 }
 
 /// The seed's 6×6 grid (the library's `teach::SEED_GRID`).

@@ -120,6 +120,11 @@ mod tests {
     use super::*;
     use crate::grid::seed_grid;
 
+    /// The shift view of the seed grid under the default settings, moved right by `by`.
+    fn seed_right(by: Option<usize>) -> Result<Value, ApiError> {
+        shift_view(&seed_grid(), &Settings::default(), Direction::Right, by)
+    }
+
     #[test]
     fn shifting_right_moves_columns_and_fills_zeros() {
         let s = shifted(&seed_grid(), Direction::Right, 1);
@@ -143,7 +148,7 @@ mod tests {
 
     #[test]
     fn seed_grid_shift_counts_are_what_the_outputs_say() {
-        let v = shift_view(&seed_grid(), &Settings::default(), Direction::Right, None).unwrap();
+        let v = seed_right(None).unwrap();
         for op in ["max", "avg"] {
             let change = v[op]["change"].as_array().unwrap();
             let zero = change
@@ -157,13 +162,7 @@ mod tests {
 
     #[test]
     fn a_shift_by_the_stride_moves_the_pooled_map_along() {
-        let v = shift_view(
-            &seed_grid(),
-            &Settings::default(),
-            Direction::Right,
-            Some(2),
-        )
-        .unwrap();
+        let v = seed_right(Some(2)).unwrap();
         assert_eq!(v["output_cells_moved"], json!(1));
         // Every output with a left neighbour now holds that neighbour's old value.
         assert_eq!(
@@ -174,22 +173,10 @@ mod tests {
             v["avg"]["moved_along"],
             json!({"equal": 6, "comparable": 6})
         );
-        let one = shift_view(
-            &seed_grid(),
-            &Settings::default(),
-            Direction::Right,
-            Some(1),
-        )
-        .unwrap();
+        let one = seed_right(Some(1)).unwrap();
         assert_eq!(one["output_cells_moved"], json!(null));
         assert_eq!(one["max"]["moved_along"], json!(null));
-        let e = shift_view(
-            &seed_grid(),
-            &Settings::default(),
-            Direction::Right,
-            Some(9),
-        )
-        .unwrap_err();
+        let e = seed_right(Some(9)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("shift_by"));
     }
 }
