@@ -243,10 +243,10 @@ impl<'f, T: Element> Job<'f, T> {
         }
     }
 
-    fn tiny(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Small<T> {
+    fn tiny(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Small<'f, T> {
         Small {
             planes: self.planes(out, indices),
-            lines: self.flat.lines,
+            lines: &self.flat.lines,
             strides: self.strides,
             channels_last: self.flat.layout == Layout::ChannelsLast,
         }

@@ -10,15 +10,15 @@ use crate::element::Element;
 pub(crate) const MAX_TAPS: usize = 4096;
 
 /// A tiny job: any layout, rank, reduction (max or average) and index convention.
-pub(crate) struct Small<T> {
+pub(crate) struct Small<'a, T> {
     /// The input planes and the output.
     pub planes: Planes<T>,
-    pub lines: [Line; 3],
+    pub lines: &'a [Line; 3],
     pub strides: [isize; 3],
     pub channels_last: bool,
 }
 
-impl<T: Element> Small<T> {
+impl<T: Element> Small<'_, T> {
     /// Writes every output (and index), exactly as the reference would.
     pub fn run(&self) {
         if self.planes.indices.is_none() && self.is_plain_pair() {
@@ -36,7 +36,7 @@ impl<T: Element> Small<T> {
     /// True for 2×2/s2 windows, all inside the input, over unit-stride rows of a
     /// channels-first 1- or 2-D view (the seed's grid): the case [`Small::run_pair`] serves.
     fn is_plain_pair(&self) -> bool {
-        let [ld, lh, lw] = self.lines;
+        let [ld, lh, lw] = *self.lines;
         let pair = |l: &Line| {
             l.kernel == 2
                 && l.stride == 2
@@ -50,7 +50,7 @@ impl<T: Element> Small<T> {
     /// 2×2/s2 windows, all inside the input: the four taps in window order, no loops over
     /// the window.
     fn run_pair(&self) {
-        let [_, lh, lw] = self.lines;
+        let [_, lh, lw] = *self.lines;
         let row_stride = self.strides[1];
         let divisor = match self.planes.kind {
             Kind::Avg(Mean::Override(d)) => d,
@@ -111,7 +111,7 @@ impl<T: Element> Small<T> {
 
     /// Every window inside the input, values only: no clipping, no index arithmetic.
     fn run_dense(&self) {
-        let [ld, lh, lw] = self.lines;
+        let [ld, lh, lw] = *self.lines;
         let [sd, sh, sw] = self.strides;
         let (c_n, od_n, oh_n, ow_n) = (self.planes.channels, ld.output, lh.output, lw.output);
         let divisor = match self.planes.kind {
@@ -182,7 +182,7 @@ impl<T: Element> Small<T> {
 
     /// Any geometry, with clipping and indices.
     fn run_general(&self) {
-        let [ld, lh, lw] = self.lines;
+        let [ld, lh, lw] = *self.lines;
         let [sd, sh, sw] = self.strides;
         let [wd, wh, ww] = self.planes.index_map.weights;
         let (c_n, od_n, oh_n, ow_n) = (self.planes.channels, ld.output, lh.output, lw.output);
