@@ -59,9 +59,16 @@ pub fn run(args: &BenchArgs) -> Result<Outcome> {
         if let Some(c) = &report.ceilings {
             writeln!(
                 stdout,
-                "memory ceilings ({} threads): read-only {:.1} GB/s, copy {:.1} GB/s, \
-                 read 4 write 1 {:.1} GB/s\n",
-                c.threads, c.read_only_gbps, c.copy_gbps, c.read4_write1_gbps
+                "memory ceilings ({} threads, the best of scalar, vector and streaming-store \
+                 loops): read-only {:.1} GB/s ({}), copy {:.1} GB/s ({}), read 4 write 1 \
+                 {:.1} GB/s ({})\n",
+                c.threads,
+                c.read_only_gbps,
+                c.ways[0].name(),
+                c.copy_gbps,
+                c.ways[1].name(),
+                c.read4_write1_gbps,
+                c.ways[2].name()
             )?;
         }
         writeln!(stdout, "{}", BenchResult::table_header())?;

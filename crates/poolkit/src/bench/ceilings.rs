@@ -1,7 +1,10 @@
-//! The machine's own memory ceilings, measured beside the pooling runs: plain loops that
-//! only stream memory (read-only, copy, read-4-write-1), split over the same threads.
+//! The machine's own memory ceilings, measured beside the pooling runs: loops that only
+//! stream memory (read-only, copy, read-4-write-1), split over the same threads, each run
+//! every way the kernels move bytes (scalar, vector, vector with non-temporal stores);
+//! the best way is the ceiling.
 
 use super::timing::median_seconds;
+use crate::kernels::{probe_copy, probe_max4, probe_sum, ProbeWay};
 use std::hint::black_box;
 
 /// Effective bandwidth of the memory-only loops, in GB/s (bytes read + written per second).
@@ -11,11 +14,12 @@ pub struct Ceilings {
     pub read_only_gbps: f64,
     /// Copying a buffer (read 1, write 1): the ceiling of stride-1 windows.
     pub copy_gbps: f64,
-    /// Reading four floats and writing their max (a plain loop, ordinary stores): the
-    /// ceiling of 2×2/s2 pooling.
+    /// Reading four floats and writing their max: the ceiling of 2×2/s2 pooling.
     pub read4_write1_gbps: f64,
     /// Threads the loops ran on.
     pub threads: usize,
+    /// The way that reached each ceiling: read-only, copy, read-4-write-1.
+    pub ways: [ProbeWay; 3],
 }
 
 /// Which ceiling bounds an operation.
@@ -55,74 +59,68 @@ impl Ceilings {
 /// Elements of the large buffer (128 MiB of f32): far beyond any last-level cache.
 const BIG: usize = 32 << 20;
 
-/// Measures the three ceilings on `threads` threads, median of `runs` runs each.
+/// Measures the three ceilings on `threads` threads: for each, the median of `runs` runs
+/// of every way this CPU has, and the fastest way's figure.
 pub fn measure_ceilings(threads: usize, runs: usize) -> Ceilings {
     let threads = threads.max(1);
     let src: Vec<f32> = (0..BIG).map(|i| (i % 1021) as f32).collect();
     let mut quarter = vec![0f32; BIG / 4];
     let mut copy = vec![0f32; BIG];
     let gb = |bytes: usize, seconds: f64| bytes as f64 / seconds / 1e9;
-
-    let read = median_seconds(runs, || {
-        black_box(split_sum(&src, threads));
+    let best = |bytes: usize, stores: bool, run: &mut dyn FnMut(ProbeWay)| {
+        ProbeWay::available(stores)
+            .into_iter()
+            .map(|way| (gb(bytes, median_seconds(runs, || run(way))), way))
+            .fold(
+                (0.0, ProbeWay::Scalar),
+                |a, b| if b.0 > a.0 { b } else { a },
+            )
+    };
+    let read = best(BIG * 4, false, &mut |way| {
+        black_box(split_sum(&src, threads, way));
     });
-    let r4w1 = median_seconds(runs, || {
-        split_max4(&src, &mut quarter, threads);
+    let r4w1 = best(BIG * 4 + BIG, true, &mut |way| {
+        split_max4(&src, &mut quarter, threads, way);
         black_box(&quarter);
     });
-    let cp = median_seconds(runs, || {
-        split_copy(&src, &mut copy, threads);
+    let cp = best(BIG * 8, true, &mut |way| {
+        split_copy(&src, &mut copy, threads, way);
         black_box(&copy);
     });
     Ceilings {
-        read_only_gbps: gb(BIG * 4, read),
-        copy_gbps: gb(BIG * 8, cp),
-        read4_write1_gbps: gb(BIG * 4 + BIG, r4w1),
+        read_only_gbps: read.0,
+        copy_gbps: cp.0,
+        read4_write1_gbps: r4w1.0,
         threads,
+        ways: [read.1, cp.1, r4w1.1],
     }
 }
 
-fn split_sum(src: &[f32], threads: usize) -> f32 {
+fn split_sum(src: &[f32], threads: usize, way: ProbeWay) -> f32 {
     let chunk = src.len().div_ceil(threads);
     std::thread::scope(|s| {
         let parts: Vec<_> = src
             .chunks(chunk)
-            .map(|part| s.spawn(move || sum(part)))
+            .map(|part| s.spawn(move || probe_sum(part, way)))
             .collect();
         parts.into_iter().map(|p| p.join().unwrap_or(0.0)).sum()
     })
 }
 
-/// Sums with sixteen independent lanes so the loop is bound by memory, not latency.
-fn sum(part: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let mut blocks = part.chunks_exact(16);
-    for block in &mut blocks {
-        for (a, &v) in acc.iter_mut().zip(block) {
-            *a += v;
-        }
-    }
-    acc.iter().sum::<f32>() + blocks.remainder().iter().sum::<f32>()
-}
-
-fn split_max4(src: &[f32], dst: &mut [f32], threads: usize) {
+fn split_max4(src: &[f32], dst: &mut [f32], threads: usize, way: ProbeWay) {
     let chunk = dst.len().div_ceil(threads);
     std::thread::scope(|s| {
         for (out, inp) in dst.chunks_mut(chunk).zip(src.chunks(chunk * 4)) {
-            s.spawn(move || {
-                for (o, four) in out.iter_mut().zip(inp.chunks_exact(4)) {
-                    *o = four[0].max(four[1]).max(four[2].max(four[3]));
-                }
-            });
+            s.spawn(move || probe_max4(inp, out, way));
         }
     });
 }
 
-fn split_copy(src: &[f32], dst: &mut [f32], threads: usize) {
+fn split_copy(src: &[f32], dst: &mut [f32], threads: usize, way: ProbeWay) {
     let chunk = dst.len().div_ceil(threads);
     std::thread::scope(|s| {
         for (out, inp) in dst.chunks_mut(chunk).zip(src.chunks(chunk)) {
-            s.spawn(move || out.copy_from_slice(inp));
+            s.spawn(move || probe_copy(inp, out, way));
         }
     });
 }

@@ -18,6 +18,7 @@ mod ceilings;
 mod run;
 mod timing;
 
+pub use crate::kernels::ProbeWay;
 pub use cases::{named_cases, BenchCase, Call, Op};
 pub use ceilings::{measure_ceilings, Ceiling, Ceilings};
 pub use run::{run_benchmarks, run_case, BenchOptions, BenchReport, BenchResult};

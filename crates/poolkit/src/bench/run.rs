@@ -84,11 +84,14 @@ impl BenchReport {
         match &self.ceilings {
             None => "{\"ceilings\":null}".to_string(),
             Some(c) => format!(
-                "{{\"ceilings\":{{\"read_only_gbps\":{},\"copy_gbps\":{},\"read4_write1_gbps\":{},\"threads\":{}}}}}",
+                "{{\"ceilings\":{{\"read_only_gbps\":{},\"copy_gbps\":{},\"read4_write1_gbps\":{},\"threads\":{},\"ways\":[\"{}\",\"{}\",\"{}\"]}}}}",
                 num(c.read_only_gbps),
                 num(c.copy_gbps),
                 num(c.read4_write1_gbps),
-                c.threads
+                c.threads,
+                c.ways[0].name(),
+                c.ways[1].name(),
+                c.ways[2].name()
             ),
         }
     }

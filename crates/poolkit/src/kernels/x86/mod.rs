@@ -7,6 +7,7 @@ mod avx2_half;
 mod avx2_int;
 mod avx512;
 pub(crate) mod backward;
+pub(crate) mod probe;
 mod sse2;
 mod token;
 
