@@ -64,6 +64,9 @@ pub enum Call {
     Into,
     /// Through the allocating call, a fresh output each time, as most users call it.
     Alloc,
+    /// Through a `PreparedPool` made once, into a reused buffer: what a caller that pools
+    /// many tensors of one shape pays per call.
+    Prepared,
 }
 
 /// One named benchmark case.
@@ -166,7 +169,11 @@ fn case(
         ceiling,
         compare_reference: false,
     };
-    let call_tag = if call == Call::Alloc { "-alloc" } else { "" };
+    let call_tag = match call {
+        Call::Into => "",
+        Call::Alloc => "-alloc",
+        Call::Prepared => "-prepared",
+    };
     let dtype_tag = if dtype == DType::F32 {
         String::new()
     } else {
@@ -328,6 +335,16 @@ pub fn named_cases() -> Vec<BenchCase> {
         Some(&TWO_BY_TWO),
         F32,
         Alloc,
+        None,
+    ));
+    cases.push(case(
+        "seed-6x6-2x2s2",
+        Op::Max,
+        [1, 1, 6, 6],
+        Cf,
+        Some(&TWO_BY_TWO),
+        F32,
+        Prepared,
         None,
     ));
     for op in [Op::Max, Op::Avg] {

@@ -267,7 +267,9 @@ fn typed<T: Element>(
     let (seconds, bytes, path) = match case.op {
         Op::Max | Op::Avg | Op::GlobalAvg | Op::GlobalMax => {
             let chosen = match case.call {
-                Call::Alloc if case.ceiling == Ceiling::None => ExecOptions::default(),
+                Call::Alloc | Call::Prepared if case.ceiling == Ceiling::None => {
+                    ExecOptions::default()
+                }
                 _ => exec,
             };
             let path = PreparedPool::<T>::new(&plan, &chosen)?.route().name();
@@ -282,6 +284,13 @@ fn typed<T: Element>(
                     // Tiny cases go through the plain public call, as users write it.
                     threads = ExecOptions::default().resolve()?.threads_for(1, in_len);
                     timed(runs, || crate::pool(&plan, black_box(&x)).map(drop))?
+                }
+                Call::Prepared => {
+                    let prepared = PreparedPool::<T>::new(&plan, &chosen)?;
+                    let mut out = vec![T::ZERO; out_len];
+                    timed(runs, || {
+                        prepared.forward_into_slice(black_box(&x), black_box(&mut out))
+                    })?
                 }
                 Call::Alloc => timed(runs, || {
                     crate::pool_with(&plan, black_box(&x), &exec).map(drop)
@@ -314,7 +323,7 @@ fn typed<T: Element>(
             let grad = TensorView::new(&grad, plan.output_shape())?;
             let indices = indices.view();
             let seconds = match case.call {
-                Call::Into => {
+                Call::Into | Call::Prepared => {
                     let mut grad_in = vec![T::ZERO; in_len];
                     timed(runs, || {
                         crate::max_pool_backward_from_indices_into_with(
@@ -378,6 +387,7 @@ fn typed<T: Element>(
         call: match call {
             Call::Into => "into",
             Call::Alloc => "alloc",
+            Call::Prepared => "prepared",
         },
         median_ms: seconds * 1e3,
         bytes,
