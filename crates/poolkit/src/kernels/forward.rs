@@ -23,7 +23,7 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
 /// A plan as the kernels see it: D, H, W windows (lower ranks have leading unit axes).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Flat {
     kind: Kind,
     batch: usize,
@@ -97,7 +97,7 @@ impl<T: Element> ForwardKernel<T> {
     /// The route of a call on a view in standard layout (a few comparisons: chosen per
     /// call, so that a one-shot call pays only for the route it takes).
     pub fn route(&self, indices: bool) -> Route {
-        match self.flat {
+        match &self.flat {
             None => Route::Reference,
             Some(f) if indices && (f.kind != Kind::Max || !f.indexable) => Route::Reference,
             Some(f) => {
@@ -110,8 +110,8 @@ impl<T: Element> ForwardKernel<T> {
     /// The route of a call on `input`: the reference where its innermost axis (W
     /// channels-first, C channels-last) is strided.
     pub fn route_for(&self, input: &TensorView<T>, indices: bool) -> Route {
-        match self.flat {
-            Some(flat) if unit_inner_stride(&flat, input) => self.route(indices),
+        match &self.flat {
+            Some(flat) if unit_inner_stride(flat, input) => self.route(indices),
             _ => Route::Reference,
         }
     }
