@@ -1,6 +1,7 @@
 //! The prepared operator: a plan, an element type and execution options resolved once
-//! (instruction set, threads, the route, the kernels' flattened geometry, the backward
-//! pass's taps and divisors), then run on any number of tensors of the plan's shape.
+//! (instruction set, threads, the kernels' flattened geometry, the backward pass's taps
+//! and divisors), then run on any number of tensors of the plan's shape; each call adds
+//! only its views' pointers and strides and a route chosen in a few comparisons.
 //! The free functions (`pool`, `pool_backward`, ...) are one-call wrappers over it.
 
 use super::checks::{buffer_len, reduction_supports, result_fits, same_shape};
@@ -324,4 +325,51 @@ unsafe fn assume_init<T>(buffer: &mut [MaybeUninit<T>]) -> &mut [T] {
     // SAFETY: the caller guarantees every element is initialised; `MaybeUninit<T>` has
     // `T`'s layout.
     unsafe { &mut *(buffer as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{PoolSpec, WindowSpec};
+    use crate::tensor::Layout;
+
+    /// One operator serves many tensors, forward and backward, with the free functions'
+    /// results; `forward_into` fills an uninitialised buffer on fast and reference routes.
+    #[test]
+    fn one_operator_serves_many_calls_as_the_free_functions_do() {
+        let window = WindowSpec::new(&[3, 3]).strides(&[2, 2]);
+        let shape = [2, 3, 9, 11];
+        for spec in [PoolSpec::max(window.clone()), PoolSpec::lp(window, 2.0)] {
+            let plan = PoolPlan::new(&spec, &shape, Layout::ChannelsFirst).unwrap();
+            let op = PreparedPool::<f32>::new(&plan, &ExecOptions::new().threads(2)).unwrap();
+            assert_eq!(op.route().is_fast(), spec.reduction == Reduction::Max);
+            let dy: Vec<f32> = (0..plan.output_len()).map(|i| (i % 7) as f32).collect();
+            let dy = TensorView::new(&dy, plan.output_shape()).unwrap();
+            for seed in [1usize, 2] {
+                let data: Vec<f32> = (0..plan.input_len())
+                    .map(|i| ((i * 31 + seed * 17) % 23) as f32 - 11.0)
+                    .collect();
+                let x = TensorView::new(&data, &shape).unwrap();
+                let want = crate::pool(&plan, &x).unwrap();
+                assert_eq!(op.forward(&x).unwrap().data(), want.data());
+                let mut buffer = vec![MaybeUninit::<f32>::uninit(); plan.output_len()];
+                assert_eq!(op.forward_into(&x, &mut buffer).unwrap(), want.data());
+                let dx = crate::pool_backward(&plan, &x, &dy).unwrap();
+                assert_eq!(op.backward(&x, &dy).unwrap().data(), dx.data());
+                if spec.reduction == Reduction::Max {
+                    let torch = IndexConvention::Torch;
+                    let (y, idx) = op.forward_with_indices(&x, torch).unwrap();
+                    assert_eq!(y.data(), want.data());
+                    let from = op.backward_from_indices(&dy, &idx.view(), torch).unwrap();
+                    assert_eq!(from.data(), dx.data());
+                }
+            }
+            let wrong = TensorView::new(&[0f32; 4], &[1, 1, 2, 2]).unwrap();
+            assert!(op
+                .forward(&wrong)
+                .unwrap_err()
+                .message()
+                .contains("[1, 1, 2, 2]"));
+        }
+    }
 }
