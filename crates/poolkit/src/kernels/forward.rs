@@ -10,7 +10,7 @@ use super::framed::Framed;
 use super::geom::{Dst, IndexMap, Kind, Line, Mean, Planes, Src};
 use super::global::GlobalChannelsFirst;
 use super::global_last::{self, GlobalChannelsLast};
-use super::route::{self, Route};
+use super::route::{self, Families, Route};
 use super::run::{NarrowRunner, Runner, ScalarRunner, SimdRunner};
 use super::sliding::{phases, Sliding, SlidingColumns, SlidingPlanes, SlidingRows};
 use super::small::Small;
@@ -210,10 +210,6 @@ impl<'f, T: Element> Job<'f, T> {
 
     /// Runs the job on `route` into `out` (and `indices`), every element of which it writes.
     fn run(&self, route: Route, out: Dst<T>, indices: Option<Dst<i64>>, exec: &Exec) {
-        if route == Route::Tiny {
-            self.tiny(out, indices).run();
-            return;
-        }
         let (o, e) = (out.0, *exec);
         // `T` is the type `T::DTYPE` names: the casts change no type, only what the
         // compiler knows of it.
@@ -242,15 +238,6 @@ impl<'f, T: Element> Job<'f, T> {
             DType::F64 => self.run_on(route, out, indices, &ScalarRunner(e)),
         }
     }
-
-    fn tiny(&self, out: Dst<T>, indices: Option<Dst<i64>>) -> Small<'f, T> {
-        Small {
-            planes: self.planes(out, indices),
-            lines: &self.flat.lines,
-            strides: self.strides,
-            channels_last: self.flat.layout == Layout::ChannelsLast,
-        }
-    }
 }
 
 impl<'f, T: Element> Job<'f, T> {
@@ -262,84 +249,11 @@ impl<'f, T: Element> Job<'f, T> {
         indices: Option<Dst<i64>>,
         runner: &R,
     ) {
-        let planes = self.planes(out, indices);
-        let (batch, channels) = (planes.batch, planes.channels);
-        let threads = runner.exec().threads;
-        let lines = self.flat.lines;
-        let [ld, lh, lw] = lines;
-        let channels_first = || ChannelsFirst {
-            planes,
-            lead: [ld, lh],
-            lead_strides: [self.strides[0], self.strides[1]],
-            w: lw,
-            interior: lw.interior(),
-        };
-        match route {
-            Route::Reference | Route::Tiny => unreachable!("{route} is not a kernel family"),
-            Route::Global => runner.execute(&GlobalChannelsFirst {
-                planes,
-                extents: lines.map(|l| l.input),
-                strides: self.strides,
-            }),
-            Route::ChannelsFirst => runner.execute(&channels_first()),
-            Route::GlobalChannelsLast => runner.execute(&GlobalChannelsLast {
-                planes,
-                spatial_strides: self.strides,
-                extents: lines.map(|l| l.input),
-                chunk: channel_chunk(channels, batch, threads).min(global_last::MAX_CHUNK),
-            }),
-            Route::Framed => {
-                let pieces = pieces_per_unit(batch * channels, threads);
-                runner.execute(&Framed {
-                    planes,
-                    row_stride: self.strides[1],
-                    h: lh,
-                    w: lw,
-                    rows_per_task: lh.output.div_ceil(pieces).max(1),
-                    fallback: channels_first(),
-                })
-            }
-            Route::ChannelsLast => {
-                let rows = batch * ld.output * lh.output;
-                runner.execute(&ChannelsLast {
-                    planes,
-                    spatial_strides: self.strides,
-                    lines,
-                    chunk: channel_chunk(channels, rows, threads),
-                })
-            }
-            Route::Sliding => {
-                let sliding = Sliding {
-                    planes,
-                    row_stride: self.strides[1],
-                    plane_count: batch * channels,
-                    h: lh,
-                    w: lw,
-                    h_phases: phases(&lh),
-                    w_phases: phases(&lw),
-                };
-                let threads = runner
-                    .exec()
-                    .threads_for(sliding.plane_count, planes.elements);
-                if sliding.plane_count >= threads {
-                    runner.execute(&SlidingPlanes(&sliding));
-                } else {
-                    let mut across = sliding.across();
-                    for plane in 0..sliding.plane_count {
-                        runner.execute(&SlidingRows {
-                            job: &sliding,
-                            plane,
-                            across: across.as_dst(),
-                        });
-                        runner.execute(&SlidingColumns {
-                            job: &sliding,
-                            plane,
-                            across: &across,
-                        });
-                    }
-                }
-            }
-        }
+        route.launch(&Launch {
+            job: self,
+            planes: self.planes(out, indices),
+            runner,
+        });
     }
 
     /// The header every kernel shares, for outputs `out` (and `indices`).
@@ -380,4 +294,126 @@ fn channel_chunk(channels: usize, units: usize, threads: usize) -> usize {
         pieces => channels.div_ceil(pieces).next_multiple_of(64).max(64),
     };
     chunk.min(channels).max(1)
+}
+
+/// A job with its header and runner, on the kernel family of its route: the rows of the
+/// kernel table (`route.rs`), one method each.
+struct Launch<'a, 'f, T, R> {
+    job: &'a Job<'f, T>,
+    planes: Planes<T>,
+    runner: &'a R,
+}
+
+impl<T: Element, R: Runner<T>> Launch<'_, '_, T, R> {
+    fn channels_first_kernel(&self) -> ChannelsFirst<T> {
+        let [ld, lh, lw] = self.job.flat.lines;
+        ChannelsFirst {
+            planes: self.planes,
+            lead: [ld, lh],
+            lead_strides: [self.job.strides[0], self.job.strides[1]],
+            w: lw,
+            interior: lw.interior(),
+        }
+    }
+
+    fn threads(&self) -> usize {
+        self.runner.exec().threads
+    }
+}
+
+impl<T: Element, R: Runner<T>> Families for Launch<'_, '_, T, R> {
+    fn reference(&self) {
+        unreachable!("the reference route runs in `ops`, never through the kernels")
+    }
+
+    fn tiny(&self) {
+        let job = self.job;
+        Small {
+            planes: self.planes,
+            lines: &job.flat.lines,
+            strides: job.strides,
+            channels_last: job.flat.layout == Layout::ChannelsLast,
+        }
+        .run();
+    }
+
+    fn global(&self) {
+        self.runner.execute(&GlobalChannelsFirst {
+            planes: self.planes,
+            extents: self.job.flat.lines.map(|l| l.input),
+            strides: self.job.strides,
+        });
+    }
+
+    fn global_channels_last(&self) {
+        let (batch, channels) = (self.planes.batch, self.planes.channels);
+        self.runner.execute(&GlobalChannelsLast {
+            planes: self.planes,
+            spatial_strides: self.job.strides,
+            extents: self.job.flat.lines.map(|l| l.input),
+            chunk: channel_chunk(channels, batch, self.threads()).min(global_last::MAX_CHUNK),
+        });
+    }
+
+    fn sliding(&self) {
+        let [_, lh, lw] = self.job.flat.lines;
+        let sliding = Sliding {
+            planes: self.planes,
+            row_stride: self.job.strides[1],
+            plane_count: self.planes.batch * self.planes.channels,
+            h: lh,
+            w: lw,
+            h_phases: phases(&lh),
+            w_phases: phases(&lw),
+        };
+        let runner = self.runner;
+        let threads = runner
+            .exec()
+            .threads_for(sliding.plane_count, self.planes.elements);
+        if sliding.plane_count >= threads {
+            runner.execute(&SlidingPlanes(&sliding));
+            return;
+        }
+        let mut across = sliding.across();
+        for plane in 0..sliding.plane_count {
+            runner.execute(&SlidingRows {
+                job: &sliding,
+                plane,
+                across: across.as_dst(),
+            });
+            runner.execute(&SlidingColumns {
+                job: &sliding,
+                plane,
+                across: &across,
+            });
+        }
+    }
+
+    fn framed(&self) {
+        let [_, lh, lw] = self.job.flat.lines;
+        let pieces = pieces_per_unit(self.planes.batch * self.planes.channels, self.threads());
+        self.runner.execute(&Framed {
+            planes: self.planes,
+            row_stride: self.job.strides[1],
+            h: lh,
+            w: lw,
+            rows_per_task: lh.output.div_ceil(pieces).max(1),
+            fallback: self.channels_first_kernel(),
+        });
+    }
+
+    fn channels_first(&self) {
+        self.runner.execute(&self.channels_first_kernel());
+    }
+
+    fn channels_last(&self) {
+        let lines = self.job.flat.lines;
+        let rows = self.planes.batch * lines[0].output * lines[1].output;
+        self.runner.execute(&ChannelsLast {
+            planes: self.planes,
+            spatial_strides: self.job.strides,
+            lines,
+            chunk: channel_chunk(self.planes.channels, rows, self.threads()),
+        });
+    }
 }

@@ -14,12 +14,21 @@ use crate::geometry::{Padding, PoolSpec, WindowSpec};
 use crate::tensor::Layout;
 use std::fmt;
 
-/// The kernel table: each route's variant, name, what it covers and a geometry that
-/// takes it. It generates [`Route`], [`Route::ALL`], [`Route::name`] and
-/// [`Route::example`], the case the test matrix runs on every route, instruction set and
-/// element type.
+/// The kernel table: each route's variant, name, what it covers, the kernel family that
+/// runs it and a geometry that takes it. It generates [`Route`], [`Route::ALL`],
+/// [`Route::name`], the dispatch ([`Families`], [`Route::launch`]: a route without a
+/// kernel does not compile) and [`Route::example`], the case the test matrix runs on every
+/// route, instruction set and element type.
 macro_rules! routes {
-    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, $example:expr;)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal, $run:ident, $example:expr;)*) => {
+        /// One method per row of the kernel table: what running a job on that route means.
+        pub(crate) trait Families {
+            $(
+                #[doc = concat!("Runs the job on the `", $name, "` route.")]
+                fn $run(&self);
+            )*
+        }
+
         /// The code that runs a forward call, as
         /// [`PreparedPool::route`](crate::PreparedPool::route) reports it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,8 +48,14 @@ macro_rules! routes {
                 }
             }
 
-            /// A call that takes this route under [`RouteExample::options`]: the test
-            /// matrix's case for it.
+            /// Runs `families`' kernel for this route.
+            pub(crate) fn launch(self, families: &impl Families) {
+                match self {
+                    $(Route::$variant => families.$run(),)*
+                }
+            }
+
+            /// A call that takes this route: the test matrix's case for it.
             #[doc(hidden)]
             pub fn example(self) -> RouteExample {
                 match self {
@@ -53,33 +68,33 @@ macro_rules! routes {
 
 routes! {
     /// `poolkit::reference`: Lp, adaptive regions, empty tensors, strided rows.
-    Reference = "reference", example(PoolSpec::adaptive_avg(&[3, 3]), &[2, 3, 8, 8], CF, false);
+    Reference = "reference", reference, example(PoolSpec::adaptive_avg(&[3, 3]), &[2, 3, 8, 8], CF, false);
     /// Plain loops on the calling thread for calls of a few thousand taps (automatic
     /// parallelism only), such as the seed's 6×6 grid.
-    Tiny = "tiny", RouteExample {
+    Tiny = "tiny", tiny, RouteExample {
         threads: None,
         ..example(PoolSpec::max(window(2, 2, 0)), &[1, 1, 6, 6], CF, true)
     };
     /// Global pooling of channels-first planes.
-    Global = "global", example(PoolSpec::global_avg(), &[2, 3, 8, 8], CF, false);
+    Global = "global", global, example(PoolSpec::global_avg(), &[2, 3, 8, 8], CF, false);
     /// Global pooling of channels-last items, without indices.
-    GlobalChannelsLast = "global-channels-last",
+    GlobalChannelsLast = "global-channels-last", global_channels_last,
         example(PoolSpec::global_max(), &[2, 7, 7, 19], CL, false);
     /// Large channels-first windows: a sliding max per dilation phase, prefix sums for
     /// averages.
-    Sliding = "sliding", example(
+    Sliding = "sliding", sliding, example(
         PoolSpec::max(WindowSpec::new(&[6, 7]).strides(&[1, 1]).dilations(&[3, 3])),
         &[1, 2, 40, 50],
         CF,
         false,
     );
     /// Channels-first windows whose rows have a border, through padded row frames.
-    Framed = "framed", example(PoolSpec::max(window(3, 2, 1)), &[2, 3, 41, 40], CF, false);
+    Framed = "framed", framed, example(PoolSpec::max(window(3, 2, 1)), &[2, 3, 41, 40], CF, false);
     /// Channels-first windows, vectorised along W.
-    ChannelsFirst = "channels-first",
+    ChannelsFirst = "channels-first", channels_first,
         example(PoolSpec::max(window(3, 2, 1)), &[2, 3, 41, 40], CF, true);
     /// Channels-last windows, vectorised along C.
-    ChannelsLast = "channels-last",
+    ChannelsLast = "channels-last", channels_last,
         example(PoolSpec::avg(window(2, 2, 0)), &[2, 9, 8, 37], CL, false);
 }
 
