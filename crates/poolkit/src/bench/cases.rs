@@ -317,36 +317,11 @@ pub fn named_cases() -> Vec<BenchCase> {
             ));
         }
     }
-    cases.push(case(
-        "seed-6x6-2x2s2",
-        Op::Max,
-        [1, 1, 6, 6],
-        Cf,
-        Some(&TWO_BY_TWO),
-        F32,
-        Alloc,
-        None,
-    ));
-    cases.push(case(
-        "seed-6x6-2x2s2",
-        Op::Avg,
-        [1, 1, 6, 6],
-        Cf,
-        Some(&TWO_BY_TWO),
-        F32,
-        Alloc,
-        None,
-    ));
-    cases.push(case(
-        "seed-6x6-2x2s2",
-        Op::Max,
-        [1, 1, 6, 6],
-        Cf,
-        Some(&TWO_BY_TWO),
-        F32,
-        Prepared,
-        None,
-    ));
+    for (op, call) in [(Op::Max, Alloc), (Op::Avg, Alloc), (Op::Max, Prepared)] {
+        let grid = [1, 1, 6, 6];
+        let two = Some(&TWO_BY_TWO);
+        cases.push(case("seed-6x6-2x2s2", op, grid, Cf, two, F32, call, None));
+    }
     for op in [Op::Max, Op::Avg] {
         let mut c = case(
             "large-60x80d10",

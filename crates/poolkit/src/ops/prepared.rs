@@ -157,13 +157,7 @@ impl<T: Element, P: Borrow<PoolPlan>> PreparedPool<T, P> {
         output: &mut [T],
         indices: &mut [i64],
     ) -> Result<()> {
-        if self.plan().reduction() != Reduction::Max {
-            bail!(
-                InvalidParameter,
-                "indices requested from {:?} pooling: only max pooling has argmax indices",
-                self.plan().reduction()
-            );
-        }
+        self.require_max("indices requested from")?;
         same_shape("input", input.shape(), self.plan().input_shape())?;
         buffer_len("output", output.len(), self.plan().output_shape())?;
         buffer_len("indices", indices.len(), self.plan().output_shape())?;
@@ -275,18 +269,24 @@ impl<T: Element, P: Borrow<PoolPlan>> PreparedPool<T, P> {
         Ok(())
     }
 
+    /// Argmax indices exist for max pooling only: `what` names the call refused.
+    fn require_max(&self, what: &str) -> Result<()> {
+        let reduction = self.plan().reduction();
+        if reduction != Reduction::Max {
+            bail!(
+                InvalidParameter,
+                "{what} {reduction:?} pooling: only max pooling has argmax indices"
+            );
+        }
+        Ok(())
+    }
+
     fn check_from_indices(
         &self,
         grad_output: &TensorView<T>,
         indices: &TensorView<i64>,
     ) -> Result<()> {
-        if self.plan().reduction() != Reduction::Max {
-            bail!(
-                InvalidParameter,
-                "backward from indices for {:?} pooling: only max pooling has argmax indices",
-                self.plan().reduction()
-            );
-        }
+        self.require_max("backward from indices for")?;
         grad_output_shape(grad_output.shape(), self.plan().output_shape())?;
         same_shape("indices", indices.shape(), self.plan().output_shape())
     }
