@@ -55,6 +55,23 @@ def runtime_lowest_start(d):
     return (ours == -np.inf) & (theirs == lowest)
 
 
+def runtime_zero_sign(d):
+    """ONNX Runtime's MaxRoiPool (and, where such a window occurs, MaxPool) can return -0.0
+    for a window whose maximum is zero and which holds both +0.0 and -0.0, where poolkit
+    keeps the first maximum in window order (PyTorch's rule: +0.0 when it comes first). The
+    two are equal numbers; explained only where both sides are zeros of opposite sign and
+    the input holds zeros of both signs."""
+    if d.peer != "ONNX Runtime" or d.case["op"] not in ("max", "global_max", "roi_max"):
+        return False
+    if isinstance(d.mask, str) or d.name != "y" or d.theirs.dtype.kind not in "fV":
+        return False
+    x = as_f64(d.x)
+    if not ((x == 0) & np.signbit(x)).any() or not ((x == 0) & ~np.signbit(x)).any():
+        return False
+    ours, theirs = as_f64(d.ours), as_f64(d.theirs)
+    return (ours == 0) & (theirs == 0) & (np.signbit(ours) != np.signbit(theirs))
+
+
 def lp_torch_sign(d):
     """PyTorch's lp_pool raises x to the p without an absolute value: for odd or fractional
     p a window with a negative input differs from the norm (Σ|x|^p)^(1/p) poolkit computes,
@@ -206,6 +223,7 @@ RULES = {
     "runtime-same-dilation": runtime_same_dilation,
     "runtime-negative-same-pad": runtime_negative_same_pad,
     "runtime-lowest-start": runtime_lowest_start,
+    "runtime-zero-sign": runtime_zero_sign,
     "lp-grad-nonfinite": lp_grad_nonfinite,
     "unpool-empty-output": unpool_empty_output,
 }
