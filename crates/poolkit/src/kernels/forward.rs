@@ -94,6 +94,11 @@ impl<T: Element> ForwardKernel<T> {
         }
     }
 
+    /// The resolved execution choices, which the backward kernels share.
+    pub fn exec(&self) -> Exec {
+        self.exec
+    }
+
     /// The route of a call on a view in standard layout (a few comparisons: chosen per
     /// call, so that a one-shot call pays only for the route it takes).
     pub fn route(&self, indices: bool) -> Route {

@@ -86,7 +86,6 @@ mod x86;
 
 pub(crate) use alloc::{output_buffer, zeroed_output_buffer};
 pub(crate) use backward::Prepared as BackwardKernel;
-pub(crate) use exec::Exec;
 pub use exec::{ExecOptions, Parallelism};
 pub(crate) use forward::ForwardKernel;
 pub use isa::Isa;

@@ -39,7 +39,6 @@ use std::sync::OnceLock;
 pub struct PreparedPool<T: Element, P: Borrow<PoolPlan> = PoolPlan> {
     plan: P,
     kernel: ForwardKernel<T>,
-    exec: kernels::Exec,
     /// Built on the first backward call: forward-only users never pay for it.
     backward: OnceLock<Box<BackwardKernel>>,
 }
@@ -68,7 +67,6 @@ impl<T: Element, P: Borrow<PoolPlan>> PreparedPool<T, P> {
         Ok(PreparedPool {
             plan,
             kernel,
-            exec,
             backward: OnceLock::new(),
         })
     }
@@ -236,7 +234,7 @@ impl<T: Element, P: Borrow<PoolPlan>> PreparedPool<T, P> {
 
     fn backward_kernel(&self) -> &BackwardKernel {
         self.backward
-            .get_or_init(|| Box::new(BackwardKernel::new(self.plan(), self.exec)))
+            .get_or_init(|| Box::new(BackwardKernel::new(self.plan(), self.kernel.exec())))
     }
 
     /// The fast path, else the reference; `fresh` as in `kernels::backward`.
